@@ -1,0 +1,73 @@
+//! The command line: parse arguments, run the command, map the outcome to an exit code.
+//!
+//! Exit codes, everywhere: 0 the answer is yes (ran, passed, clean); 1 the answer is no (an
+//! assertion failed, a rule is broken); 2 the input or environment is wrong (unreadable or
+//! invalid file, unwritable output); 130 interrupted.
+
+mod run;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: the input or the environment is wrong.
+pub const EXIT_INPUT: u8 = 2;
+
+/// spacesim: simulate a Heroku-style Private Space before you touch production.
+#[derive(Debug, Parser)]
+#[command(name = "spacesim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one scenario; print a summary and write summary.json, timeseries.csv and
+    /// latency histograms (.hgrm).
+    Run(RunArgs),
+}
+
+/// Arguments of `spacesim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Root random seed, replacing the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory [default: results/<scenario file stem>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but warnings and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parses the process's arguments, runs the command and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`spacesim run x | head`) is not an error.
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,48 @@
+//! `spacesim run`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::{RunArgs, print_stdout};
+use crate::model::capacity;
+use crate::report::{self, OutputDir};
+use crate::scenario;
+
+/// Runs one scenario and writes its results; returns the exit code.
+pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
+    let mut scenario = scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    for warning in capacity::warnings(&scenario) {
+        eprintln!("warning: {warning}");
+    }
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .scenario
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_os_string());
+        PathBuf::from("results").join(stem)
+    });
+    let out = OutputDir::create(&dir).context("cannot use the output directory")?;
+
+    let started = Instant::now();
+    let (output, series) = match report::run_with_series(&scenario, &out) {
+        Ok(done) => done,
+        Err(e) => {
+            out.discard_if_empty();
+            return Err(e).with_context(|| format!("{}: the run failed", args.scenario.display()));
+        }
+    };
+    let wall = started.elapsed();
+    series.commit()?;
+    let summary = report::write_results(&scenario, &output, &out)?;
+    if !args.quiet {
+        let mut text = report::print::render(&summary, wall);
+        text.push_str(&format!("results in {}/\n", out.path().display()));
+        print_stdout(&text)?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,11 @@
+//! The discrete-event engine: simulated time, the event queue and random streams.
+//!
+//! The engine knows nothing of dynos or routers; the model drives it.
+
+pub mod queue;
+pub mod rng;
+pub mod time;
+
+pub use queue::EventQueue;
+pub use rng::{Stream, stream};
+pub use time::{NANOS_PER_MILLI, NANOS_PER_SEC, SimDuration, SimTime};

@@ -1,0 +1,14 @@
+//! The domain model: traffic, router, dynos, simulated on the engine.
+//!
+//! The model knows nothing of files: it takes a typed [`crate::scenario::Scenario`] and streams
+//! what happens to a [`crate::metrics::SeriesSink`].
+
+pub mod arrival;
+pub mod capacity;
+pub mod codes;
+pub mod dyno;
+pub mod dyno_type;
+pub mod request;
+pub mod router;
+pub mod service;
+pub mod sim;

@@ -1,0 +1,472 @@
+//! Building a [`Scenario`] from a file: parse with serde, then check every rule across values.
+//!
+//! Stage one deserializes [`RawScenario`]; units are parsed there, so a bad duration fails with
+//! the TOML parser's position. Stage two ([`build`]) applies defaults and cross-field rules and
+//! reports each problem with the span of the value it is about.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::error::{Location, ScenarioError, line_col};
+use super::raw::{RawPolicy, RawProcess, RawRuntime, RawScenario};
+use super::spec::*;
+use super::traffic::{BuildCtx, build_arrival, build_service};
+use crate::engine::SimDuration;
+use crate::model::dyno_type;
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
+        location: Location {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            key: None,
+        },
+        message: format!("the file is not UTF-8 text ({e})"),
+    })?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut scenario = parse(
+        &text,
+        &path.display().to_string(),
+        base_dir,
+        stem.as_deref(),
+    )?;
+    scenario.source.path = Some(path.to_path_buf());
+    Ok(scenario)
+}
+
+/// Validates scenario `text`. `file` names it in messages; relative paths inside it resolve
+/// against `base_dir`; `default_name` is used when the file has no `name`.
+pub fn parse(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    default_name: Option<&str>,
+) -> Result<Scenario, ScenarioError> {
+    let raw = deserialize(text, file)?;
+    let ctx = Checker { text, file };
+    build(
+        raw,
+        &ctx,
+        base_dir,
+        default_name,
+        sha256_hex(text.as_bytes()),
+    )
+}
+
+fn deserialize(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, file, e, None))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        // `toml::Spanned` shows up in serde's path as a private field name: drop it.
+        let key = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
+        let key = (key != "." && !key.is_empty()).then_some(key);
+        toml_error(text, file, e.into_inner(), key)
+    })
+}
+
+fn toml_error(text: &str, file: &str, e: toml::de::Error, key: Option<String>) -> ScenarioError {
+    let (line, column) = match e.span() {
+        Some(span) => {
+            let (l, c) = line_col(text, span.start);
+            (Some(l), Some(c))
+        }
+        None => (None, None),
+    };
+    ScenarioError::Invalid {
+        location: Location {
+            file: file.to_string(),
+            line,
+            column,
+            key,
+        },
+        message: e.message().trim().to_string(),
+    }
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Turns spans into located errors.
+struct Checker<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Checker<'_> {
+    fn err(
+        &self,
+        span: Range<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        let (line, column) = line_col(self.text, span.start);
+        ScenarioError::Invalid {
+            location: Location {
+                file: self.file.to_string(),
+                line: Some(line),
+                column: Some(column),
+                key: Some(key.into()),
+            },
+            message: message.into(),
+        }
+    }
+
+    fn reserved<T>(
+        &self,
+        value: &Option<Spanned<T>>,
+        key: &str,
+        what: &str,
+    ) -> Result<(), ScenarioError> {
+        match value {
+            Some(v) => Err(self.err(
+                v.span(),
+                key,
+                format!(
+                    "`{key}` is reserved for {what}, which this version of spacesim does not \
+                     simulate yet; remove it to run this scenario"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Names of apps, processes and traffic classes appear in metric paths and file names.
+fn check_name(ctx: &Checker, name: &Spanned<String>, key: &str) -> Result<String, ScenarioError> {
+    let s = name.get_ref();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(s.clone())
+    } else {
+        Err(ctx.err(
+            name.span(),
+            key,
+            format!(
+                "\"{s}\" is not a valid name: use 1 to 64 letters, digits, `-` or `_` \
+                 (names appear in metric paths such as apps.<app>.latency_ms.p99 and in file names)"
+            ),
+        ))
+    }
+}
+
+fn build(
+    raw: RawScenario,
+    ctx: &Checker,
+    base_dir: &Path,
+    default_name: Option<&str>,
+    sha256: String,
+) -> Result<Scenario, ScenarioError> {
+    ctx.reserved(
+        &raw.timeline,
+        "timeline",
+        "timeline operations (deploys, scaling, restarts)",
+    )?;
+    ctx.reserved(&raw.sweep, "sweep", "parameter sweeps")?;
+    ctx.reserved(
+        &raw.expect,
+        "expect",
+        "assertions checked by `spacesim check`",
+    )?;
+
+    let name = match &raw.name {
+        Some(n) => check_name(ctx, n, "name")?,
+        None => default_name.unwrap_or("scenario").to_string(),
+    };
+    let duration = *raw.duration.get_ref();
+    if duration.0 == SimDuration::ZERO {
+        return Err(ctx.err(
+            raw.duration.span(),
+            "duration",
+            "`duration` must be more than 0s",
+        ));
+    }
+    let warmup = match &raw.warmup {
+        Some(w) if w.get_ref().0 >= duration.0 => {
+            return Err(ctx.err(
+                w.span(),
+                "warmup",
+                format!(
+                    "`warmup` ({}) must be shorter than `duration` ({}): statistics count only \
+                     requests arriving after the warm-up",
+                    w.get_ref().0,
+                    duration.0
+                ),
+            ));
+        }
+        Some(w) => w.get_ref().0,
+        None => SimDuration::ZERO,
+    };
+    let start = raw.start.map(|s| s.0);
+
+    let router = {
+        let r = raw.router.as_ref();
+        let policy = match r.and_then(|r| r.policy) {
+            None | Some(RawPolicy::Random) => RoutingPolicy::Random,
+            Some(RawPolicy::RoundRobin) => RoutingPolicy::RoundRobin,
+            Some(RawPolicy::LeastConnections) => RoutingPolicy::LeastConnections,
+            Some(RawPolicy::PowerOfTwo) => RoutingPolicy::PowerOfTwo,
+        };
+        let timeout = match r.and_then(|r| r.timeout.as_ref()) {
+            Some(t) if t.get_ref().0 == SimDuration::ZERO => {
+                return Err(ctx.err(
+                    t.span(),
+                    "router.timeout",
+                    "`router.timeout` must be more than 0s",
+                ));
+            }
+            Some(t) => t.get_ref().0,
+            None => DEFAULT_ROUTER_TIMEOUT,
+        };
+        RouterConfig { policy, timeout }
+    };
+
+    let space = {
+        let s = raw.space.as_ref();
+        let region = match s.and_then(|s| s.region.as_ref()) {
+            Some(r) if REGIONS.contains(&r.get_ref().as_str()) => r.get_ref().clone(),
+            Some(r) => {
+                return Err(ctx.err(
+                    r.span(),
+                    "space.region",
+                    format!(
+                        "unknown region \"{}\"; Private Spaces run in one of: {}",
+                        r.get_ref(),
+                        REGIONS.join(", ")
+                    ),
+                ));
+            }
+            None => DEFAULT_REGION.to_string(),
+        };
+        let runtime = match s.and_then(|s| s.runtime) {
+            None | Some(RawRuntime::Private) => Runtime::Private,
+            Some(RawRuntime::Common) => Runtime::Common,
+        };
+        SpaceConfig {
+            name: s.and_then(|s| s.name.clone()),
+            region,
+            runtime,
+        }
+    };
+
+    let simulator = {
+        let max = raw
+            .simulator
+            .as_ref()
+            .and_then(|s| s.max_in_flight.as_ref());
+        match max {
+            Some(m) if *m.get_ref() == 0 => {
+                return Err(ctx.err(
+                    m.span(),
+                    "simulator.max_in_flight",
+                    "`simulator.max_in_flight` must be at least 1",
+                ));
+            }
+            Some(m) => SimulatorConfig {
+                max_in_flight: *m.get_ref(),
+            },
+            None => SimulatorConfig {
+                max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            },
+        }
+    };
+
+    if raw.apps.is_empty() {
+        return Err(ctx.err(
+            0..0,
+            "apps",
+            "a scenario needs at least one `[[apps]]` entry with a `web` process and a traffic class",
+        ));
+    }
+    let build_ctx = BuildCtx {
+        base_dir,
+        start,
+        duration: duration.0,
+    };
+    let mut apps = Vec::with_capacity(raw.apps.len());
+    let mut app_names = BTreeSet::new();
+    for (ai, app) in raw.apps.iter().enumerate() {
+        let app_span = app.span();
+        let app = app.get_ref();
+        let akey = format!("apps[{ai}]");
+        let app_name = check_name(ctx, &app.name, &format!("{akey}.name"))?;
+        if !app_names.insert(app_name.clone()) {
+            return Err(ctx.err(
+                app.name.span(),
+                format!("{akey}.name"),
+                format!("app \"{app_name}\" is defined twice"),
+            ));
+        }
+        ctx.reserved(
+            &app.addons,
+            &format!("{akey}.addons"),
+            "add-ons (Postgres, Key-Value Store)",
+        )?;
+
+        let mut processes = Vec::with_capacity(app.processes.len());
+        let mut kinds = BTreeSet::new();
+        for (pi, p) in app.processes.iter().enumerate() {
+            let pkey = format!("{akey}.processes[{pi}]");
+            let process = build_process(ctx, p.get_ref(), &pkey, space.runtime)?;
+            if !kinds.insert(process.kind.clone()) {
+                return Err(ctx.err(
+                    p.get_ref().kind.span(),
+                    format!("{pkey}.type"),
+                    format!(
+                        "process type \"{}\" is defined twice in app \"{app_name}\"",
+                        process.kind
+                    ),
+                ));
+            }
+            processes.push(process);
+        }
+
+        let mut traffic = Vec::with_capacity(app.traffic.len());
+        let mut class_names = BTreeSet::new();
+        for (ti, t) in app.traffic.iter().enumerate() {
+            let tkey = format!("{akey}.traffic[{ti}]");
+            let t = t.get_ref();
+            let class = check_name(ctx, &t.name, &format!("{tkey}.name"))?;
+            if !class_names.insert(class.clone()) {
+                return Err(ctx.err(
+                    t.name.span(),
+                    format!("{tkey}.name"),
+                    format!("traffic class \"{class}\" is defined twice in app \"{app_name}\""),
+                ));
+            }
+            let arrival = build_arrival(t.arrival.get_ref(), &build_ctx)
+                .map_err(|m| ctx.err(t.arrival.span(), format!("{tkey}.arrival"), m))?;
+            let service = build_service(t.service.get_ref(), &build_ctx)
+                .map_err(|m| ctx.err(t.service.span(), format!("{tkey}.service"), m))?;
+            traffic.push(TrafficSpec {
+                name: class,
+                arrival,
+                service,
+            });
+        }
+        if !traffic.is_empty() && !processes.iter().any(|p| p.is_web()) {
+            return Err(ctx.err(
+                app_span,
+                format!("{akey}.processes"),
+                format!(
+                    "app \"{app_name}\" has traffic but no `web` process; add \
+                     [[apps.processes]] with type = \"web\" (only web dynos receive HTTP requests)"
+                ),
+            ));
+        }
+        apps.push(AppSpec {
+            name: app_name,
+            processes,
+            traffic,
+        });
+    }
+
+    Ok(Scenario {
+        name,
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        duration: duration.0,
+        warmup,
+        start,
+        downtime_threshold: raw
+            .downtime_threshold
+            .map_or(DEFAULT_DOWNTIME_THRESHOLD, |f| f.0),
+        router,
+        space,
+        simulator,
+        apps,
+        source: Source {
+            path: None,
+            sha256,
+            overrides: Vec::new(),
+        },
+    })
+}
+
+fn build_process(
+    ctx: &Checker,
+    p: &RawProcess,
+    pkey: &str,
+    runtime: Runtime,
+) -> Result<ProcessSpec, ScenarioError> {
+    let kind = p.kind.get_ref();
+    let kind_ok = !kind.is_empty()
+        && kind.len() <= 64
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !kind_ok {
+        return Err(ctx.err(
+            p.kind.span(),
+            format!("{pkey}.type"),
+            format!("\"{kind}\" is not a valid process type: use letters, digits, `-` or `_`"),
+        ));
+    }
+    let default_type = match runtime {
+        Runtime::Private => "private-m",
+        Runtime::Common => "standard-1x",
+    };
+    let dyno_type = match &p.dyno_type {
+        Some(t) => dyno_type::lookup(t.get_ref()).ok_or_else(|| {
+            ctx.err(
+                t.span(),
+                format!("{pkey}.dyno_type"),
+                format!(
+                    "unknown dyno type \"{}\"; known types: {}",
+                    t.get_ref(),
+                    dyno_type::names().join(", ")
+                ),
+            )
+        })?,
+        None => dyno_type::lookup(default_type).expect("default dyno type is in the catalogue"),
+    };
+    let concurrency = match &p.concurrency {
+        Some(c) if *c.get_ref() == 0 => {
+            return Err(ctx.err(
+                c.span(),
+                format!("{pkey}.concurrency"),
+                "`concurrency` must be at least 1",
+            ));
+        }
+        Some(c) => *c.get_ref(),
+        None => dyno_type.default_concurrency,
+    };
+    let speed = match &p.speed {
+        Some(s) if !(s.get_ref().is_finite() && *s.get_ref() > 0.0) => {
+            return Err(ctx.err(
+                s.span(),
+                format!("{pkey}.speed"),
+                "`speed` must be a number above 0 (1.0 = as measured)",
+            ));
+        }
+        Some(s) => *s.get_ref(),
+        None => 1.0,
+    };
+    Ok(ProcessSpec {
+        kind: kind.clone(),
+        count: *p.count.get_ref(),
+        dyno_type,
+        concurrency,
+        backlog: p.backlog.as_ref().map_or(DEFAULT_BACKLOG, |b| *b.get_ref()),
+        speed,
+    })
+}

@@ -1,0 +1,15 @@
+//! Scenario files: the TOML schema, units, and validation into typed values.
+//!
+//! Parsing happens in two stages (see [`load`]): [`raw`] mirrors the file for serde, and the
+//! builder in [`load`] turns it into the typed [`Scenario`] with every default applied.
+
+pub mod error;
+pub mod load;
+pub mod raw;
+pub mod spec;
+pub mod traffic;
+pub mod units;
+
+pub use error::{Location, ScenarioError};
+pub use load::{load, parse};
+pub use spec::*;
