@@ -40,7 +40,7 @@ pub struct RunArgs {
     /// Root random seed, replacing the scenario's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output directory [default: results/<scenario file stem>/].
+    /// Output directory (default: `results/<scenario file stem>/`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print nothing but warnings and errors.

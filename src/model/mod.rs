@@ -12,3 +12,4 @@ pub mod request;
 pub mod router;
 pub mod service;
 pub mod sim;
+pub mod trace;

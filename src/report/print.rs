@@ -4,9 +4,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::summary::{Stats, Summary};
+use crate::engine::SimDuration;
 use crate::metrics::LatencySummary;
 
-fn thousands(n: u64) -> String {
+/// `n` with a comma every three digits: `1,234,567`.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -60,8 +62,11 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} (seed {}): {} s simulated, warm-up {} s",
-        summary.scenario, summary.provenance.seed, summary.duration_s, summary.warmup_s
+        "{} (seed {}): {} simulated, warm-up {}",
+        summary.scenario,
+        summary.provenance.seed,
+        SimDuration::from_secs_f64(summary.duration_s),
+        SimDuration::from_secs_f64(summary.warmup_s)
     );
     let _ = writeln!(
         out,

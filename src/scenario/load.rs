@@ -1,7 +1,7 @@
 //! Building a [`Scenario`] from a file: parse with serde, then check every rule across values.
 //!
 //! Stage one deserializes [`RawScenario`]; units are parsed there, so a bad duration fails with
-//! the TOML parser's position. Stage two ([`build`]) applies defaults and cross-field rules and
+//! the TOML parser's position. Stage two (`build`) applies defaults and cross-field rules and
 //! reports each problem with the span of the value it is about.
 
 use std::collections::BTreeSet;

@@ -1,7 +1,7 @@
 //! Scenario files: the TOML schema, units, and validation into typed values.
 //!
-//! Parsing happens in two stages (see [`load`]): [`raw`] mirrors the file for serde, and the
-//! builder in [`load`] turns it into the typed [`Scenario`] with every default applied.
+//! Parsing happens in two stages (see [`mod@load`]): [`raw`] mirrors the file for serde, and the
+//! builder in [`mod@load`] turns it into the typed [`Scenario`] with every default applied.
 
 pub mod error;
 pub mod load;

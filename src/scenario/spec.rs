@@ -1,6 +1,6 @@
 //! The typed scenario: every value parsed, defaulted and cross-checked.
 //!
-//! Built from [`super::raw`] by [`super::load`]. The model takes these types as its input.
+//! Built from [`super::raw`] by [`mod@super::load`]. The model takes these types as its input.
 //! Defaults, with their sources (heroku-facts.md sections, or marked as assumptions):
 //!
 //! | setting | default | source |

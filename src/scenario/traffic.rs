@@ -38,11 +38,11 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use time::OffsetDateTime;
 
 use crate::engine::SimDuration;
-use crate::model::arrival::{
-    ArrivalProcess, CsvRows, TraceSpec, looks_like_header, parse_seconds_or_duration,
-    validate_trace,
-};
+use crate::model::arrival::ArrivalProcess;
 use crate::model::service::{Empirical, GammaDist, ServiceDist};
+use crate::model::trace::{
+    CsvRows, TraceSpec, looks_like_header, parse_seconds_or_duration, validate_trace,
+};
 use crate::scenario::units::{Dur, Rate, RateValue, TimeSpec, TimeValue};
 
 /// The z-score of the 99th percentile of a standard normal.

@@ -1,0 +1,4 @@
+//! spacesim's integration tests: one binary, a module per behaviour.
+
+mod cli;
+mod queueing;
