@@ -17,7 +17,7 @@
 //!   constant rate before `start` and after `end`, and between them the bound
 //!   `max(rate(now), to)` over the rest of the ramp; a diurnal wave uses `peak`. Both bounds are
 //!   at most twice the average rate they cover, so at least half the candidates are kept.
-//! - `trace`: times are streamed from a CSV file through a [`BufReader`], one row at a time;
+//! - `trace`: times are streamed from a CSV file through a [`std::io::BufReader`], one row at a time;
 //!   memory does not grow with the file.
 //!
 //! # Invariants
