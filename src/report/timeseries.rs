@@ -114,7 +114,7 @@ mod tests {
             class: "default",
             arrivals: 10,
             ok: 9,
-            failed: [0, 1, 0, 0],
+            failed: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
             blocked: 0,
             in_flight: 2,
             latency_ms_p50: Some(12.5),
@@ -132,7 +132,7 @@ mod tests {
         .unwrap();
         let text = String::from_utf8(s.finish().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(CODES, 4);
+        assert_eq!(CODES, 11);
         assert_eq!(
             lines[0],
             "time_s,app,kind,name,arrivals,ok,failed,failed_H11,failed_H12,failed_H14,failed_H21,\

@@ -17,6 +17,7 @@ use super::spec::*;
 use super::traffic::{BuildCtx, build_arrival, build_service};
 use crate::engine::SimDuration;
 use crate::model::dyno_type;
+use crate::model::service::ServiceDist;
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -291,6 +292,7 @@ fn build(
         }
     };
 
+    let platform = PlatformConfig::defaults(space.runtime);
     if raw.apps.is_empty() {
         return Err(ctx.err(
             0..0,
@@ -362,6 +364,9 @@ fn build(
                 name: class,
                 arrival,
                 service,
+                client: None,
+                addons: Vec::new(),
+                enqueue: None,
             });
         }
         if !traffic.is_empty() && !processes.iter().any(|p| p.is_web()) {
@@ -378,6 +383,10 @@ fn build(
             name: app_name,
             processes,
             traffic,
+            new: false,
+            preboot: false,
+            addons: Vec::new(),
+            jobs: Vec::new(),
         });
     }
 
@@ -393,7 +402,10 @@ fn build(
         router,
         space,
         simulator,
+        platform,
         apps,
+        timeline: Vec::new(),
+        prices: Default::default(),
         source: Source {
             path: None,
             sha256,
@@ -468,5 +480,7 @@ fn build_process(
         concurrency,
         backlog: p.backlog.as_ref().map_or(DEFAULT_BACKLOG, |b| *b.get_ref()),
         speed,
+        boot: ServiceDist::Constant(DEFAULT_BOOT),
+        autoscale: None,
     })
 }

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod load;
+pub mod ops;
 pub mod raw;
 pub mod spec;
 pub mod traffic;

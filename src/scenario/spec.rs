@@ -18,6 +18,7 @@
 //! | `processes.speed` | 1.0 | assumption: service times are as measured on the simulated type |
 //! | `simulator.max_in_flight` | 1,000,000 | simulator limit: bounds memory to ~100 MB |
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
@@ -26,6 +27,8 @@ use crate::engine::SimDuration;
 use crate::model::arrival::ArrivalProcess;
 use crate::model::dyno_type::DynoType;
 use crate::model::service::ServiceDist;
+
+pub use super::ops::*;
 
 /// Default root seed.
 pub const DEFAULT_SEED: u64 = 1;
@@ -74,8 +77,14 @@ pub struct Scenario {
     pub space: SpaceConfig,
     /// Simulator limits.
     pub simulator: SimulatorConfig,
+    /// Platform behaviour and assumptions.
+    pub platform: PlatformConfig,
     /// Apps, in file order.
     pub apps: Vec<AppSpec>,
+    /// Operations, in time order (ties in file order).
+    pub timeline: Vec<Operation>,
+    /// Price per dyno-hour by dyno type name, when the scenario gives prices.
+    pub prices: BTreeMap<String, f64>,
     /// Where the scenario came from.
     pub source: Source,
 }
@@ -161,6 +170,14 @@ pub struct AppSpec {
     pub processes: Vec<ProcessSpec>,
     /// Traffic classes, in file order.
     pub traffic: Vec<TrafficSpec>,
+    /// Starts undeployed: serves nothing until its first deploy.
+    pub new: bool,
+    /// Common Runtime preboot for deploys.
+    pub preboot: bool,
+    /// Attached add-ons.
+    pub addons: Vec<AddonSpec>,
+    /// Background job kinds.
+    pub jobs: Vec<JobSpec>,
 }
 
 impl AppSpec {
@@ -185,6 +202,10 @@ pub struct ProcessSpec {
     pub backlog: u32,
     /// Service times are divided by this.
     pub speed: f64,
+    /// Boot time of one dyno (to binding its port).
+    pub boot: ServiceDist,
+    /// Autoscaling, for web processes.
+    pub autoscale: Option<Autoscale>,
 }
 
 impl ProcessSpec {
@@ -203,4 +224,10 @@ pub struct TrafficSpec {
     pub arrival: ArrivalProcess,
     /// How long one takes to serve.
     pub service: ServiceDist,
+    /// Client timeout and retries.
+    pub client: Option<ClientSpec>,
+    /// Add-ons (database, key-value store) its requests use.
+    pub addons: Vec<AddonUse>,
+    /// Jobs its successful requests enqueue.
+    pub enqueue: Option<Enqueue>,
 }
