@@ -38,6 +38,8 @@ pub struct TrafficRow<'a> {
     pub latency_ms_p50: Option<f64>,
     /// 99th percentile of the same, in ms.
     pub latency_ms_p99: Option<f64>,
+    /// Operations of the app active during the second, joined with `+`.
+    pub operations: &'a str,
 }
 
 /// One (second, app, process type) row: the formation's state at the end of the second.
@@ -49,12 +51,35 @@ pub struct ProcessRow<'a> {
     pub app: &'a str,
     /// Process type.
     pub process: &'a str,
-    /// Dynos in state `up`.
-    pub dynos_up: u64,
-    /// Concurrency slots serving a request.
+    /// Dynos by state, in [`crate::model::dyno::DynoState::ALL`] order (`down` is always 0: those are gone).
+    pub dynos: [u64; 6],
+    /// Concurrency slots serving a request or job.
     pub busy: u64,
     /// Requests waiting in the dynos' backlogs.
     pub backlog: u64,
+    /// Operations of the app active during the second, joined with `+`.
+    pub operations: &'a str,
+}
+
+/// One (second, app, job kind) row: a worker queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobRow<'a> {
+    /// Second since the start of the run.
+    pub time_s: u64,
+    /// App name.
+    pub app: &'a str,
+    /// Job kind.
+    pub job: &'a str,
+    /// Jobs enqueued in the second.
+    pub enqueued: u64,
+    /// Jobs finished in the second.
+    pub done: u64,
+    /// Jobs waiting in the queue at the end of the second.
+    pub waiting: u64,
+    /// Jobs being worked at the end of the second.
+    pub running: u64,
+    /// Operations of the app active during the second, joined with `+`.
+    pub operations: &'a str,
 }
 
 /// Where closed seconds go.
@@ -63,6 +88,8 @@ pub trait SeriesSink {
     fn traffic(&mut self, row: &TrafficRow<'_>) -> io::Result<()>;
     /// Writes one process row.
     fn process(&mut self, row: &ProcessRow<'_>) -> io::Result<()>;
+    /// Writes one job-queue row.
+    fn jobs(&mut self, row: &JobRow<'_>) -> io::Result<()>;
 }
 
 /// A sink that keeps nothing, for runs that want only the summary.
@@ -73,6 +100,9 @@ impl SeriesSink for NullSink {
         Ok(())
     }
     fn process(&mut self, _: &ProcessRow<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    fn jobs(&mut self, _: &JobRow<'_>) -> io::Result<()> {
         Ok(())
     }
 }
@@ -156,21 +186,22 @@ impl SeriesAccumulator {
         self.classes[c].blocked += 1;
     }
 
-    /// Closes second `time_s`: writes one row per class (names from `names(c)`, in-flight
-    /// gauges from `in_flight(c)`), counts downtime and resets the counters.
+    /// Closes second `time_s`: writes one row per class (names and active operations from
+    /// `names(c)`, in-flight gauges from `in_flight(c)`), counts downtime and resets the counters.
+    /// Returns, per app, whether the second was down.
     pub fn close_second<'n>(
         &mut self,
         time_s: u64,
-        names: impl Fn(usize) -> (&'n str, &'n str),
+        names: impl Fn(usize) -> (&'n str, &'n str, &'n str),
         in_flight: impl Fn(usize) -> u64,
         sink: &mut dyn SeriesSink,
-    ) -> io::Result<()> {
+    ) -> io::Result<Vec<bool>> {
         let counted = time_s >= self.first_counted_second;
         let mut app_ok = vec![0u64; self.app_down.len()];
         let mut app_failed = vec![0u64; self.app_down.len()];
         for (c, s) in self.classes.iter_mut().enumerate() {
             let failed: u64 = s.failed.iter().sum();
-            let (app, class) = names(c);
+            let (app, class, operations) = names(c);
             let (p50, p99) = if s.ok > 0 {
                 let q = |q: f64| round_us(s.latency_us.value_at_quantile(q) as f64 / 1_000.0);
                 (Some(q(0.5)), Some(q(0.99)))
@@ -188,6 +219,7 @@ impl SeriesAccumulator {
                 in_flight: in_flight(c),
                 latency_ms_p50: p50,
                 latency_ms_p99: p99,
+                operations,
             })?;
             if counted && is_down(s.ok, failed, self.threshold) {
                 self.class_down[c] += 1;
@@ -200,9 +232,12 @@ impl SeriesAccumulator {
             s.blocked = 0;
             s.latency_us.reset();
         }
+        let app_is_down: Vec<bool> = (0..self.app_down.len())
+            .map(|a| counted && is_down(app_ok[a], app_failed[a], self.threshold))
+            .collect();
         if counted {
-            for a in 0..self.app_down.len() {
-                if is_down(app_ok[a], app_failed[a], self.threshold) {
+            for (a, down) in app_is_down.iter().enumerate() {
+                if *down {
                     self.app_down[a] += 1;
                 }
             }
@@ -212,7 +247,7 @@ impl SeriesAccumulator {
                 self.total_down += 1;
             }
         }
-        Ok(())
+        Ok(app_is_down)
     }
 
     /// Downtime seconds of class `c`.
@@ -258,13 +293,16 @@ mod tests {
         fn process(&mut self, _: &ProcessRow<'_>) -> io::Result<()> {
             Ok(())
         }
+        fn jobs(&mut self, _: &JobRow<'_>) -> io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]
     fn downtime_counts_seconds_over_the_threshold_after_warmup() {
         let mut acc = SeriesAccumulator::new(&[0], 1, 0.5, SimDuration::from_secs(1));
         let mut sink = Rows::default();
-        let names = |_| ("api", "default");
+        let names = |_| ("api", "default", "");
         // Second 0 (warm-up): all failed, not counted.
         acc.failed(0, ErrorCode::H12);
         acc.close_second(0, names, |_| 0, &mut sink).unwrap();

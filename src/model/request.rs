@@ -12,12 +12,34 @@ pub struct Request {
     pub service: SimDuration,
     /// Flattened traffic-class index.
     pub class: u32,
-    /// The dyno it was routed to.
+    /// The dyno it was routed to ([`NO_DYNO`] before routing).
     pub dyno: u32,
     /// The client already has an answer (an error): the dyno's work is no longer awaited.
     pub answered: bool,
     /// Arrived after the warm-up, so it counts in statistics.
     pub counted: bool,
+    /// 0 for a first attempt, n for the client's n-th retry.
+    pub attempt: u32,
+    /// Where it is.
+    pub stage: Stage,
+    /// Add-on uses of its class acquired so far (connections held).
+    pub connections: u8,
+}
+
+/// `Request::dyno` before the request reaches a dyno.
+pub const NO_DYNO: u32 = u32::MAX;
+
+/// Where a request is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Held by the Common Runtime router, waiting for a routable dyno.
+    Held,
+    /// In a dyno's backlog.
+    Queued,
+    /// In a slot, waiting for an add-on connection.
+    WaitingConnection,
+    /// In a slot, being served.
+    Serving,
 }
 
 struct Slot {
@@ -77,6 +99,19 @@ impl Requests {
         }
     }
 
+    /// The request behind `h`, unless it was removed since.
+    pub fn get(&self, h: u64) -> Option<&Request> {
+        let (i, generation) = split(h);
+        let slot = self.slots.get(i as usize)?;
+        if slot.generation == generation { slot.request.as_ref() } else { None }
+    }
+
+    /// Removes and returns the request behind `h`, unless it was removed already.
+    pub fn take(&mut self, h: u64) -> Option<Request> {
+        self.get(h)?;
+        Some(self.remove(h))
+    }
+
     /// Removes and returns the request behind `h`; panics on a stale handle (a model bug).
     pub fn remove(&mut self, h: u64) -> Request {
         let (i, generation) = split(h);
@@ -112,9 +147,12 @@ mod tests {
             arrival: SimTime(0),
             service: SimDuration(1),
             class: 0,
-            dyno: 0,
+            dyno: NO_DYNO,
             answered: false,
             counted: true,
+            attempt: 0,
+            stage: Stage::Queued,
+            connections: 0,
         }
     }
 

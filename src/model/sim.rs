@@ -1,29 +1,38 @@
-//! One simulation run: traffic arrives, the router picks a dyno, the dyno serves or queues,
-//! and every request ends as ok, failed (by code), blocked or still in flight.
+//! One simulation run: the state of every app, dyno, request and job, and the event loop.
+//!
+//! The request flow lives in [`super::flow`], dyno lifecycles in [`super::lifecycle`],
+//! timeline operations in [`super::rollout`] and worker queues in [`super::jobs`]; all are
+//! `impl Simulation` blocks over the state defined here.
 //!
 //! # Lifecycle of a request
-//! An arrival goes to its app's router. With no up web dyno it fails at once (H14); when the
-//! run already holds `simulator.max_in_flight` requests it fails at once (H11). Otherwise the
+//! An arrival goes to its app's router. With no routable web dyno it fails at once (H14) in a
+//! Private Space; the Common Runtime router holds it up to 75 s for a dyno to come up (H20).
+//! When the run already holds `simulator.max_in_flight` requests it fails at once (H11). The
 //! router picks a dyno (policy), which serves it in a free slot, queues it in its backlog, or,
-//! with the backlog full, refuses it (H21). A request unanswered `router.timeout` after arrival
-//! fails with H12; as on the platform the dyno is not told and still serves it later, so its
-//! slot stays busy (facts §1.3: the app keeps running after H12).
+//! with the backlog full, refuses it (H21; the Common Runtime retries other dynos first). A
+//! request unanswered `router.timeout` after arrival fails with H12; as on the platform the
+//! dyno is not told and still serves it later, so its slot stays busy (facts §1.3).
 //!
 //! # Determinism
 //! Events are ordered by (time, insertion order); every random draw comes from a stream named
-//! after its consumer (`traffic/<app>/<class>/arrival`, `.../service`, `router/<app>`), so a
-//! routing policy change does not change arrival or service times (common random numbers).
+//! after its consumer (`traffic/<app>/<class>/arrival`, `.../service`, `router/<app>`,
+//! `dyno/<app>/<process>` for boot and provisioning times, `ops` for operations), so a routing
+//! policy change does not change arrival or service times (common random numbers).
+
+use std::collections::VecDeque;
 
 use crate::engine::{EventQueue, NANOS_PER_SEC, SimDuration, SimTime, Stream, stream};
+use crate::metrics::operations::{OpRecorder, OpResult};
 use crate::metrics::series::CODES;
-use crate::metrics::{LatencyStats, ProcessRow, SeriesAccumulator, SeriesSink};
+use crate::metrics::{JobRow, LatencyStats, ProcessRow, SeriesAccumulator, SeriesSink};
 use crate::model::arrival::ArrivalGen;
-use crate::model::codes::ErrorCode;
-use crate::model::dyno::{Admission, Dyno, DynoState};
-use crate::model::request::{Request, Requests};
+use crate::model::dyno::{Dyno, DynoState};
+use crate::model::dyno_type::DynoType;
+use crate::model::request::Requests;
 use crate::model::router::Router;
-use crate::model::service::ServiceDist;
+use crate::model::zero_downtime::{self, Prediction};
 use crate::scenario::Scenario;
+use crate::scenario::units::Rate;
 
 /// Why a run stopped before its end.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +55,11 @@ pub enum RunError {
 /// `warmup` counts the others. `total = ok + failed + blocked + in_flight`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Arrivals after the warm-up.
+    /// Arrivals after the warm-up, client retries included.
     pub total: u64,
     /// Answered successfully.
     pub ok: u64,
-    /// Failed, by code, in [`ErrorCode::ALL`] order.
+    /// Failed, by code, in [`crate::model::codes::ErrorCode::ALL`] order.
     pub failed_by_code: [u64; CODES],
     /// Refused before reaching a dyno.
     pub blocked: u64,
@@ -58,6 +67,8 @@ pub struct Counts {
     pub in_flight: u64,
     /// Arrivals during the warm-up (simulated, not counted above).
     pub warmup: u64,
+    /// Of `total`, the arrivals that were client retries.
+    pub retries: u64,
 }
 
 impl Counts {
@@ -76,6 +87,7 @@ impl Counts {
         self.blocked += other.blocked;
         self.in_flight += other.in_flight;
         self.warmup += other.warmup;
+        self.retries += other.retries;
     }
 }
 
@@ -96,6 +108,27 @@ pub struct ClassResult {
     pub downtime_s: u64,
 }
 
+/// What one job kind saw. `enqueued = done + waiting + running`.
+#[derive(Clone, Debug)]
+pub struct JobResult {
+    /// Index of its app.
+    pub app: usize,
+    /// Job kind.
+    pub name: String,
+    /// Jobs enqueued (by requests and by their own arrivals).
+    pub enqueued: u64,
+    /// Jobs finished.
+    pub done: u64,
+    /// Jobs still waiting in the queue at the end.
+    pub waiting: u64,
+    /// Jobs being worked at the end.
+    pub running: u64,
+    /// Times a job was interrupted (SIGTERM, crash) and put back in the queue.
+    pub requeued: u64,
+    /// Enqueue to finish.
+    pub latency: LatencyStats,
+}
+
 /// What one app saw (its classes are in [`RunOutput::classes`]).
 #[derive(Clone, Debug)]
 pub struct AppResult {
@@ -103,6 +136,10 @@ pub struct AppResult {
     pub name: String,
     /// Seconds counted as downtime for the app.
     pub downtime_s: u64,
+    /// Dynos the autoscaler added and removed.
+    pub autoscale_up: u64,
+    /// Dynos the autoscaler removed.
+    pub autoscale_down: u64,
 }
 
 /// Everything a run measured.
@@ -112,50 +149,166 @@ pub struct RunOutput {
     pub classes: Vec<ClassResult>,
     /// Per app, in file order.
     pub apps: Vec<AppResult>,
+    /// Per job kind, apps in file order, jobs in file order.
+    pub jobs: Vec<JobResult>,
     /// Seconds counted as downtime over all apps.
     pub downtime_s: u64,
     /// Events processed.
     pub events: u64,
     /// Most requests held at once (answered or not).
     pub peak_in_flight: u64,
+    /// Per timeline operation, in timeline order.
+    pub operations: Vec<OpResult>,
+    /// The zero-downtime checker's predictions.
+    pub predictions: Vec<Prediction>,
+    /// Seconds each dyno type was alive (provisioning to down), sorted by type name.
+    pub dyno_seconds: Vec<(String, f64)>,
 }
 
+/// Everything that happens.
 #[derive(Copy, Clone, Debug)]
-enum Event {
-    Arrival { class: u32 },
-    Complete { dyno: u32, request: u64 },
-    Timeout { request: u64 },
+pub(crate) enum Event {
+    /// The next arrival of a traffic class (`epoch` changes when a traffic op swaps sources).
+    Arrival { class: u32, epoch: u32 },
+    /// A client retries a request of class `class`.
+    Retry { class: u32, attempt: u32 },
+    /// A dyno finished serving a request or job.
+    Complete { dyno: u32, handle: u64 },
+    /// The router's timeout for a request.
+    Timeout { handle: u64 },
+    /// The client's own timeout for a request.
+    ClientTimeout { handle: u64 },
+    /// A dyno's quarantine ends: held requests may be routed.
+    QuarantineOver { app: u32 },
+    /// The Common Runtime router's hold on a request ends.
+    HoldExpired { handle: u64 },
+    /// A request waiting for an add-on connection gives up.
+    PoolTimeout { handle: u64 },
+    /// A request gives its add-on connection back.
+    ConnectionReleased { app: u32, addon: u32 },
+    /// The next own arrival of a job kind.
+    JobArrival { job: u32 },
+    /// A dyno's instance is provisioned; it starts booting.
+    Provisioned { dyno: u32, epoch: u32 },
+    /// A dyno bound its port: up.
+    Booted { dyno: u32, epoch: u32 },
+    /// A dyno did not boot in time: R10, crashed.
+    BootTimeout { dyno: u32, epoch: u32 },
+    /// A crashed dyno restarts.
+    Restart { dyno: u32, epoch: u32 },
+    /// The shutdown grace of a stopping dyno ends: SIGKILL.
+    Kill { dyno: u32, epoch: u32 },
+    /// Daily cycling of a dyno.
+    Cycle { dyno: u32, epoch: u32 },
+    /// A timeline operation starts.
+    OpStart { op: u32 },
+    /// A timeline operation's next step (release phase done, switch-over, revert, ...).
+    OpStep { op: u32, step: u32 },
+    /// The autoscaler evaluates a process type.
+    Autoscale { app: u32, process: u32 },
 }
 
-struct Class<'s> {
-    app: usize,
-    arrivals: ArrivalGen,
-    service_rng: Stream,
-    service: &'s ServiceDist,
-    counts: Counts,
-    latency: LatencyStats,
-    queue: LatencyStats,
-    live: u64,
+/// One traffic class's sources and measurements.
+pub(crate) struct Class<'s> {
+    pub app: usize,
+    pub index_in_app: usize,
+    pub arrivals: ArrivalGen,
+    pub arrival_epoch: u32,
+    pub override_rate: Option<Rate>,
+    pub override_rng: Stream,
+    pub service_rng: Stream,
+    pub client_rng: Stream,
+    pub spec: &'s crate::scenario::TrafficSpec,
+    pub counts: Counts,
+    pub latency: LatencyStats,
+    pub queue: LatencyStats,
+    pub live: u64,
 }
 
-struct App {
-    router: Router,
-    up_web: Vec<u32>,
+/// A connection pool of one add-on.
+pub(crate) struct Pool {
+    pub free: u32,
+    pub waiters: VecDeque<u64>,
+    pub unavailable_until: SimTime,
+}
+
+/// One process type's live formation.
+pub(crate) struct Process {
+    pub dyno_type: &'static DynoType,
+    pub concurrency: u32,
+    pub speed: f64,
+    /// Dynos that belong to the formation (not stopping, down or replaced), by id.
+    pub members: Vec<u32>,
+    pub next_number: u32,
+    pub rng: Stream,
+    pub last_scale: SimTime,
+}
+
+/// One app's live state.
+pub(crate) struct App {
+    pub router: Router,
+    pub release: u32,
+    pub deployed: bool,
+    pub processes: Vec<Process>,
+    /// Up, routable web dynos (ids).
+    pub routable: Vec<u32>,
+    /// Requests the Common Runtime router holds while no dyno is routable.
+    pub held: VecDeque<u64>,
+    /// Requests the router has open (for the Common Runtime's H11 cap).
+    pub router_open: u64,
+    pub pools: Vec<Pool>,
+    /// During an incompatible schema rollout: dynos of an older release fail database requests.
+    pub schema_release: Option<u32>,
+    /// Names of active operations (for the time series), in start order.
+    pub active_ops: Vec<String>,
+    pub ops_label: String,
+    pub window_latency: LatencyStats,
+    pub autoscale_up: u64,
+    pub autoscale_down: u64,
+}
+
+/// A queued or running background job.
+pub(crate) struct Job {
+    pub kind: u32,
+    pub enqueued: SimTime,
+    pub service: SimDuration,
+    pub counted: bool,
+}
+
+/// One job kind's queue and measurements.
+pub(crate) struct JobKind {
+    pub app: usize,
+    pub process: usize,
+    pub arrivals: Option<ArrivalGen>,
+    pub service_rng: Stream,
+    pub enqueued: u64,
+    pub done: u64,
+    pub waiting: u64,
+    pub running: u64,
+    pub requeued: u64,
+    pub latency: LatencyStats,
+    pub second_enqueued: u64,
+    pub second_done: u64,
 }
 
 /// A run in progress.
 pub struct Simulation<'s> {
-    scenario: &'s Scenario,
-    queue: EventQueue<Event>,
-    classes: Vec<Class<'s>>,
-    apps: Vec<App>,
-    dynos: Vec<Dyno>,
-    requests: Requests,
-    series: SeriesAccumulator,
-    next_second: u64,
-    end: SimTime,
-    warmup_end: SimTime,
-    peak_in_flight: u64,
+    pub(crate) scenario: &'s Scenario,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) classes: Vec<Class<'s>>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) dynos: Vec<Dyno>,
+    pub(crate) requests: Requests,
+    pub(crate) jobs: crate::model::jobs::Jobs,
+    pub(crate) job_kinds: Vec<JobKind>,
+    pub(crate) series: SeriesAccumulator,
+    pub(crate) ops: OpRecorder,
+    pub(crate) op_state: Vec<crate::model::rollout::OpState>,
+    pub(crate) ops_rng: Stream,
+    pub(crate) next_second: u64,
+    pub(crate) end: SimTime,
+    pub(crate) warmup_end: SimTime,
+    pub(crate) peak_in_flight: u64,
 }
 
 /// Runs `scenario` to its end, streaming closed seconds to `sink`.
@@ -164,55 +317,61 @@ pub fn run(scenario: &Scenario, sink: &mut dyn SeriesSink) -> Result<RunOutput, 
 }
 
 impl<'s> Simulation<'s> {
-    /// Sets up dynos, routers and traffic sources at time zero.
+    /// Sets up dynos, routers, traffic and job sources, and the timeline at time zero.
     pub fn new(scenario: &'s Scenario) -> Result<Self, RunError> {
         let seed = scenario.seed;
-        let mut dynos = Vec::new();
         let mut apps = Vec::new();
         let mut classes = Vec::new();
         let mut class_apps = Vec::new();
+        let mut job_kinds = Vec::new();
         for (ai, app) in scenario.apps.iter().enumerate() {
-            let mut up_web = Vec::new();
-            for (pi, p) in app.processes.iter().enumerate() {
-                for n in 0..p.count {
-                    let id = u32::try_from(dynos.len()).expect("fewer than 2^32 dynos");
-                    if p.is_web() {
-                        up_web.push(id);
-                    }
-                    dynos.push(Dyno {
-                        app: ai as u32,
-                        process: pi as u32,
-                        number: n + 1,
-                        state: DynoState::Up,
-                        concurrency: p.concurrency,
-                        backlog_cap: p.backlog,
-                        speed: p.speed,
-                        busy: 0,
-                        waiting: Default::default(),
-                        open: 0,
-                    });
-                }
-            }
             apps.push(App {
-                router: Router::new(
-                    scenario.router.policy,
-                    stream(seed, &format!("router/{}", app.name)),
-                ),
-                up_web,
+                router: Router::new(scenario.router.policy, stream(seed, &format!("router/{}", app.name))),
+                release: if app.new { 0 } else { 1 },
+                deployed: !app.new,
+                processes: app
+                    .processes
+                    .iter()
+                    .map(|p| Process {
+                        dyno_type: p.dyno_type,
+                        concurrency: p.concurrency,
+                        speed: p.speed,
+                        members: Vec::new(),
+                        next_number: 1,
+                        rng: stream(seed, &format!("dyno/{}/{}", app.name, p.kind)),
+                        last_scale: SimTime::ZERO,
+                    })
+                    .collect(),
+                routable: Vec::new(),
+                held: VecDeque::new(),
+                router_open: 0,
+                pools: app
+                    .addons
+                    .iter()
+                    .map(|a| Pool { free: a.connections, waiters: VecDeque::new(), unavailable_until: SimTime::ZERO })
+                    .collect(),
+                schema_release: None,
+                active_ops: Vec::new(),
+                ops_label: String::new(),
+                window_latency: LatencyStats::new(),
+                autoscale_up: 0,
+                autoscale_down: 0,
             });
-            for t in &app.traffic {
+            for (ti, t) in app.traffic.iter().enumerate() {
                 let prefix = format!("traffic/{}/{}", app.name, t.name);
-                let arrivals =
-                    ArrivalGen::new(&t.arrival, stream(seed, &format!("{prefix}/arrival")))
-                        .map_err(|message| RunError::Traffic {
-                            class: format!("{}/{}", app.name, t.name),
-                            message,
-                        })?;
+                let arrivals = ArrivalGen::new(&t.arrival, stream(seed, &format!("{prefix}/arrival"))).map_err(
+                    |message| RunError::Traffic { class: format!("{}/{}", app.name, t.name), message },
+                )?;
                 classes.push(Class {
                     app: ai,
+                    index_in_app: ti,
                     arrivals,
+                    arrival_epoch: 0,
+                    override_rate: None,
+                    override_rng: stream(seed, &format!("{prefix}/override")),
                     service_rng: stream(seed, &format!("{prefix}/service")),
-                    service: &t.service,
+                    client_rng: stream(seed, &format!("{prefix}/client")),
+                    spec: t,
                     counts: Counts::default(),
                     latency: LatencyStats::new(),
                     queue: LatencyStats::new(),
@@ -220,56 +379,86 @@ impl<'s> Simulation<'s> {
                 });
                 class_apps.push(ai);
             }
+            for j in &app.jobs {
+                let prefix = format!("jobs/{}/{}", app.name, j.name);
+                let arrivals = match &j.arrival {
+                    Some(a) => Some(ArrivalGen::new(a, stream(seed, &format!("{prefix}/arrival"))).map_err(
+                        |message| RunError::Traffic { class: format!("{}/jobs/{}", app.name, j.name), message },
+                    )?),
+                    None => None,
+                };
+                job_kinds.push(JobKind {
+                    app: ai,
+                    process: j.process,
+                    arrivals,
+                    service_rng: stream(seed, &format!("{prefix}/service")),
+                    enqueued: 0,
+                    done: 0,
+                    waiting: 0,
+                    running: 0,
+                    requeued: 0,
+                    latency: LatencyStats::new(),
+                    second_enqueued: 0,
+                    second_done: 0,
+                });
+            }
         }
         let mut sim = Simulation {
             scenario,
             queue: EventQueue::new(),
-            series: SeriesAccumulator::new(
-                &class_apps,
-                apps.len(),
-                scenario.downtime_threshold,
-                scenario.warmup,
-            ),
+            series: SeriesAccumulator::new(&class_apps, apps.len(), scenario.downtime_threshold, scenario.warmup),
             classes,
             apps,
-            dynos,
+            dynos: Vec::new(),
             requests: Requests::default(),
+            jobs: Default::default(),
+            job_kinds,
+            ops: OpRecorder::new(scenario),
+            op_state: scenario.timeline.iter().map(|_| Default::default()).collect(),
+            ops_rng: stream(seed, "ops"),
             next_second: 0,
             end: SimTime::ZERO + scenario.duration,
             warmup_end: SimTime::ZERO + scenario.warmup,
             peak_in_flight: 0,
         };
+        // Apps start deployed and in steady state: every dyno up at t = 0 (new apps: none).
+        for (ai, app) in scenario.apps.iter().enumerate() {
+            if app.new {
+                continue;
+            }
+            for (pi, p) in app.processes.iter().enumerate() {
+                for _ in 0..p.count {
+                    let id = sim.add_dyno(ai, pi, 1, SimTime::ZERO);
+                    sim.dyno_up(id, SimTime::ZERO);
+                }
+                if let Some(auto) = &p.autoscale {
+                    let _ = auto;
+                    sim.queue.schedule(
+                        SimTime::ZERO + crate::model::rollout::AUTOSCALE_INTERVAL,
+                        Event::Autoscale { app: ai as u32, process: pi as u32 },
+                    );
+                }
+            }
+        }
         for c in 0..sim.classes.len() {
-            sim.schedule_next_arrival(c)?;
+            sim.schedule_next_arrival(c, SimTime::ZERO)?;
+        }
+        for j in 0..sim.job_kinds.len() {
+            sim.schedule_next_job(j)?;
+        }
+        for (i, op) in scenario.timeline.iter().enumerate() {
+            let at = SimTime::ZERO + op.at;
+            if at < sim.end {
+                sim.queue.schedule(at, Event::OpStart { op: i as u32 });
+            }
         }
         Ok(sim)
     }
 
-    fn class_label(&self, c: usize) -> String {
+    /// `app/class` of class `c`, for messages.
+    pub(crate) fn class_label(&self, c: usize) -> String {
         let app = &self.scenario.apps[self.classes[c].app];
-        let index_in_app = c - self
-            .classes
-            .iter()
-            .position(|k| k.app == self.classes[c].app)
-            .unwrap_or(0);
-        format!("{}/{}", app.name, app.traffic[index_in_app].name)
-    }
-
-    fn schedule_next_arrival(&mut self, c: usize) -> Result<(), RunError> {
-        let next =
-            self.classes[c]
-                .arrivals
-                .next_arrival()
-                .map_err(|message| RunError::Traffic {
-                    class: self.class_label(c),
-                    message,
-                })?;
-        if let Some(t) = next
-            && t < self.end
-        {
-            self.queue.schedule(t, Event::Arrival { class: c as u32 });
-        }
-        Ok(())
+        format!("{}/{}", app.name, app.traffic[self.classes[c].index_in_app].name)
     }
 
     /// Runs to the end of the scenario's duration.
@@ -280,11 +469,7 @@ impl<'s> Simulation<'s> {
             }
             self.close_seconds_through(t, sink)?;
             let (now, event) = self.queue.pop().expect("peeked");
-            match event {
-                Event::Arrival { class } => self.on_arrival(now, class as usize)?,
-                Event::Complete { dyno, request } => self.on_complete(now, dyno, request),
-                Event::Timeout { request } => self.on_timeout(request),
-            }
+            self.dispatch(now, event)?;
         }
         self.close_seconds_through(self.end, sink)?;
         // A run whose length is not a whole number of seconds has a last, partial second.
@@ -294,12 +479,101 @@ impl<'s> Simulation<'s> {
         Ok(self.finish())
     }
 
+    fn dispatch(&mut self, now: SimTime, event: Event) -> Result<(), RunError> {
+        match event {
+            Event::Arrival { class, epoch } => {
+                if self.classes[class as usize].arrival_epoch == epoch {
+                    self.schedule_next_arrival(class as usize, now)?;
+                    self.arrive(now, class as usize, 0);
+                }
+            }
+            Event::Retry { class, attempt } => self.arrive(now, class as usize, attempt),
+            Event::Complete { dyno, handle } => self.on_complete(now, dyno, handle),
+            Event::Timeout { handle } => self.on_router_timeout(now, handle),
+            Event::ClientTimeout { handle } => self.on_client_timeout(now, handle),
+            Event::HoldExpired { handle } => self.on_hold_expired(now, handle),
+            Event::QuarantineOver { app } => self.dispatch_held(now, app as usize),
+            Event::PoolTimeout { handle } => self.on_pool_timeout(now, handle),
+            Event::ConnectionReleased { app, addon } => self.on_connection_released(now, app as usize, addon as usize),
+            Event::JobArrival { job } => {
+                self.schedule_next_job(job as usize)?;
+                self.enqueue_job(now, job as usize);
+            }
+            Event::Provisioned { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.start_boot(dyno, now);
+                }
+            }
+            Event::Booted { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.dyno_up(dyno, now);
+                }
+            }
+            Event::BootTimeout { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.crash(dyno, now);
+                }
+            }
+            Event::Restart { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.start_boot(dyno, now);
+                }
+            }
+            Event::Kill { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.kill(dyno, now);
+                }
+            }
+            Event::Cycle { dyno, epoch } => {
+                if self.dynos[dyno as usize].epoch == epoch {
+                    self.cycle(dyno, now);
+                }
+            }
+            Event::OpStart { op } => self.op_start(now, op as usize),
+            Event::OpStep { op, step } => self.op_step(now, op as usize, step),
+            Event::Autoscale { app, process } => self.autoscale(now, app as usize, process as usize),
+        }
+        Ok(())
+    }
+
+    /// Schedules class `c`'s next arrival after `now`, from its override rate if a traffic
+    /// operation set one, else from its own process.
+    pub(crate) fn schedule_next_arrival(&mut self, c: usize, now: SimTime) -> Result<(), RunError> {
+        let label = self.class_label(c);
+        let class = &mut self.classes[c];
+        let next = match class.override_rate {
+            Some(rate) => {
+                if rate.as_per_sec() <= 0.0 {
+                    None
+                } else {
+                    let gap: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut class.override_rng);
+                    Some(now + SimDuration::from_secs_f64(gap / rate.as_per_sec()))
+                }
+            }
+            None => loop {
+                let t = class
+                    .arrivals
+                    .next_arrival()
+                    .map_err(|message| RunError::Traffic { class: label.clone(), message })?;
+                // After a traffic operation ends, skip the arrivals its own process would have
+                // made meanwhile.
+                match t {
+                    Some(t) if t < now => continue,
+                    other => break other,
+                }
+            },
+        };
+        if let Some(t) = next
+            && t < self.end
+        {
+            let epoch = self.classes[c].arrival_epoch;
+            self.queue.schedule(t, Event::Arrival { class: c as u32, epoch });
+        }
+        Ok(())
+    }
+
     /// Closes every second that ends at or before `t`.
-    fn close_seconds_through(
-        &mut self,
-        t: SimTime,
-        sink: &mut dyn SeriesSink,
-    ) -> Result<(), RunError> {
+    fn close_seconds_through(&mut self, t: SimTime, sink: &mut dyn SeriesSink) -> Result<(), RunError> {
         while (self.next_second + 1) * NANOS_PER_SEC <= t.as_nanos() {
             self.close_second(sink)?;
         }
@@ -309,163 +583,66 @@ impl<'s> Simulation<'s> {
     fn close_second(&mut self, sink: &mut dyn SeriesSink) -> Result<(), RunError> {
         let time_s = self.next_second;
         let scenario = self.scenario;
-        let names: Vec<(&str, &str)> = scenario
-            .apps
+        let labels: Vec<&str> = self.apps.iter().map(|a| a.ops_label.as_str()).collect();
+        let names: Vec<(&str, &str, &str)> = self
+            .classes
             .iter()
-            .flat_map(|a| {
-                a.traffic
-                    .iter()
-                    .map(move |t| (a.name.as_str(), t.name.as_str()))
+            .map(|c| {
+                let app = &scenario.apps[c.app];
+                (app.name.as_str(), app.traffic[c.index_in_app].name.as_str(), labels[c.app])
             })
             .collect();
         let live: Vec<u64> = self.classes.iter().map(|c| c.live).collect();
-        self.series
-            .close_second(time_s, |c| names[c], |c| live[c], sink)?;
+        let down = self.series.close_second(time_s, |c| names[c], |c| live[c], sink)?;
         for (ai, app) in scenario.apps.iter().enumerate() {
             for (pi, p) in app.processes.iter().enumerate() {
-                let (mut up, mut busy, mut backlog) = (0u64, 0u64, 0u64);
-                for d in self
-                    .dynos
-                    .iter()
-                    .filter(|d| d.app as usize == ai && d.process as usize == pi)
-                {
-                    if d.state == DynoState::Up {
-                        up += 1;
+                let mut dynos = [0u64; 6];
+                let (mut busy, mut backlog) = (0u64, 0u64);
+                for d in self.dynos.iter().filter(|d| d.app as usize == ai && d.process as usize == pi) {
+                    if d.state != DynoState::Down {
+                        dynos[d.state as usize] += 1;
                     }
-                    busy += u64::from(d.busy);
+                    busy += u64::from(d.busy());
                     backlog += d.waiting.len() as u64;
                 }
                 sink.process(&ProcessRow {
                     time_s,
                     app: &app.name,
                     process: &p.kind,
-                    dynos_up: up,
+                    dynos,
                     busy,
                     backlog,
+                    operations: labels[ai],
                 })?;
             }
+        }
+        let firsts: Vec<usize> = (0..scenario.apps.len()).map(|a| self.job_first_index(a)).collect();
+        for (j, kind) in self.job_kinds.iter_mut().enumerate() {
+            let app = &scenario.apps[kind.app];
+            let first = firsts[kind.app];
+            sink.jobs(&JobRow {
+                time_s,
+                app: &app.name,
+                job: &app.jobs[j - first].name,
+                enqueued: kind.second_enqueued,
+                done: kind.second_done,
+                waiting: kind.waiting,
+                running: kind.running,
+                operations: labels[kind.app],
+            })?;
+            kind.second_enqueued = 0;
+            kind.second_done = 0;
+        }
+        for (ai, is_down) in down.into_iter().enumerate() {
+            self.ops.second_closed(ai, time_s, is_down);
         }
         self.next_second += 1;
         Ok(())
     }
 
-    fn on_arrival(&mut self, now: SimTime, c: usize) -> Result<(), RunError> {
-        self.schedule_next_arrival(c)?;
-        let counted = now >= self.warmup_end;
-        let class = &mut self.classes[c];
-        if counted {
-            class.counts.total += 1;
-        } else {
-            class.counts.warmup += 1;
-        }
-        self.series.arrival(c);
-        let app = class.app;
-        let service = class.service.sample(&mut class.service_rng);
-
-        if self.requests.len() as u64 >= self.scenario.simulator.max_in_flight {
-            self.fail(c, ErrorCode::H11, counted);
-            return Ok(());
-        }
-        let dynos = &self.dynos;
-        let App { router, up_web } = &mut self.apps[app];
-        let Some(d) = router.pick(up_web, |d| dynos[d as usize].open) else {
-            self.fail(c, ErrorCode::H14, counted);
-            return Ok(());
-        };
-        let handle = self.requests.insert(Request {
-            arrival: now,
-            service,
-            class: c as u32,
-            dyno: d,
-            answered: false,
-            counted,
-        });
-        match self.dynos[d as usize].admit(handle) {
-            Admission::Serve => self.start_service(now, d, handle),
-            Admission::Queued => {}
-            Admission::Refused => {
-                self.requests.remove(handle);
-                self.fail(c, ErrorCode::H21, counted);
-                return Ok(());
-            }
-        }
-        self.dynos[d as usize].open += 1;
-        self.classes[c].live += 1;
-        self.peak_in_flight = self.peak_in_flight.max(self.requests.len() as u64);
-        self.queue.schedule(
-            now + self.scenario.router.timeout,
-            Event::Timeout { request: handle },
-        );
-        Ok(())
-    }
-
-    fn start_service(&mut self, now: SimTime, d: u32, handle: u64) {
-        let dyno = &self.dynos[d as usize];
-        let r = self
-            .requests
-            .get_mut(handle)
-            .expect("a request being served is held");
-        let service = if dyno.speed == 1.0 {
-            r.service
-        } else {
-            SimDuration::from_secs_f64(r.service.as_secs_f64() / dyno.speed)
-        };
-        if r.counted && !r.answered {
-            self.classes[r.class as usize]
-                .queue
-                .record(now.since(r.arrival));
-        }
-        self.queue.schedule(
-            now + service,
-            Event::Complete {
-                dyno: d,
-                request: handle,
-            },
-        );
-    }
-
-    fn on_complete(&mut self, now: SimTime, d: u32, handle: u64) {
-        let r = self.requests.remove(handle);
-        if !r.answered {
-            let c = r.class as usize;
-            let latency = now.since(r.arrival);
-            let class = &mut self.classes[c];
-            class.live -= 1;
-            if r.counted {
-                class.counts.ok += 1;
-                class.latency.record(latency);
-            }
-            self.series.ok(c, latency);
-            self.dynos[d as usize].open -= 1;
-        }
-        if let Some(next) = self.dynos[d as usize].finish() {
-            self.start_service(now, d, next);
-        }
-    }
-
-    fn on_timeout(&mut self, handle: u64) {
-        let Some(r) = self.requests.get_mut(handle) else {
-            return; // answered and gone already
-        };
-        if r.answered {
-            return;
-        }
-        r.answered = true;
-        let (c, d, counted) = (r.class as usize, r.dyno, r.counted);
-        self.classes[c].live -= 1;
-        self.dynos[d as usize].open -= 1;
-        self.fail(c, ErrorCode::H12, counted);
-    }
-
-    fn fail(&mut self, c: usize, code: ErrorCode, counted: bool) {
-        if counted {
-            let i = ErrorCode::ALL
-                .iter()
-                .position(|&k| k == code)
-                .expect("listed");
-            self.classes[c].counts.failed_by_code[i] += 1;
-        }
-        self.series.failed(c, code);
+    /// Index of the first job kind of app `app` in `job_kinds`.
+    pub(crate) fn job_first_index(&self, app: usize) -> usize {
+        self.scenario.apps[..app].iter().map(|a| a.jobs.len()).sum()
     }
 
     fn finish(mut self) -> RunOutput {
@@ -474,17 +651,12 @@ impl<'s> Simulation<'s> {
                 self.classes[r.class as usize].counts.in_flight += 1;
             }
         }
+        let scenario = self.scenario;
         let classes = self
             .classes
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let app = &self.scenario.apps[c.app];
-                let first = self
-                    .classes
-                    .iter()
-                    .position(|k| k.app == c.app)
-                    .expect("own app");
                 debug_assert_eq!(
                     c.counts.total,
                     c.counts.ok + c.counts.failed() + c.counts.blocked + c.counts.in_flight,
@@ -492,7 +664,7 @@ impl<'s> Simulation<'s> {
                 );
                 ClassResult {
                     app: c.app,
-                    name: app.traffic[i - first].name.clone(),
+                    name: c.spec.name.clone(),
                     counts: c.counts.clone(),
                     latency: c.latency.clone(),
                     queue: c.queue.clone(),
@@ -500,22 +672,52 @@ impl<'s> Simulation<'s> {
                 }
             })
             .collect();
-        let apps = self
-            .scenario
+        let apps = scenario
             .apps
             .iter()
             .enumerate()
             .map(|(a, app)| AppResult {
                 name: app.name.clone(),
                 downtime_s: self.series.app_downtime_s(a),
+                autoscale_up: self.apps[a].autoscale_up,
+                autoscale_down: self.apps[a].autoscale_down,
             })
             .collect();
+        let jobs = self
+            .job_kinds
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                debug_assert_eq!(k.enqueued, k.done + k.waiting + k.running, "no job is lost");
+                JobResult {
+                    app: k.app,
+                    name: scenario.apps[k.app].jobs[j - self.job_first_index(k.app)].name.clone(),
+                    enqueued: k.enqueued,
+                    done: k.done,
+                    waiting: k.waiting,
+                    running: k.running,
+                    requeued: k.requeued,
+                    latency: k.latency.clone(),
+                }
+            })
+            .collect();
+        let mut seconds = std::collections::BTreeMap::<&str, f64>::new();
+        for d in &self.dynos {
+            let until = d.died.unwrap_or(self.end).min(self.end);
+            *seconds.entry(d.dyno_type.name).or_default() += until.since(d.born.min(until)).as_secs_f64();
+        }
+        let predictions = zero_downtime::predict(scenario);
+        let operations = self.ops.finish(self.end, &predictions);
         RunOutput {
             classes,
             apps,
+            jobs,
             downtime_s: self.series.total_downtime_s(),
             events: self.queue.events_processed(),
             peak_in_flight: self.peak_in_flight,
+            operations,
+            predictions,
+            dyno_seconds: seconds.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! bytes go and writes them atomically.
 
 pub mod hgrm;
+pub mod operations;
 pub mod output;
 pub mod print;
 pub mod summary;

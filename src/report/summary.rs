@@ -36,6 +36,9 @@ pub struct Summary {
     pub peak_in_flight: u64,
     /// Per app, by name.
     pub apps: BTreeMap<String, AppSummary>,
+    /// `operations.<name>`, `zero_downtime`, `dyno_hours` and `cost`.
+    #[serde(flatten)]
+    pub operations: super::operations::OperationSections,
 }
 
 /// Provenance of a summary.
@@ -85,6 +88,34 @@ pub struct RequestCounts {
     pub in_flight: u64,
     /// Arrivals during the warm-up, simulated but not counted above.
     pub warmup: u64,
+    /// Of `total`, the client retries.
+    pub retries: u64,
+}
+
+/// One job kind: `enqueued = done + waiting + running`.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobSummary {
+    /// Jobs enqueued over the run.
+    pub enqueued: u64,
+    /// Jobs finished.
+    pub done: u64,
+    /// Jobs waiting in the queue at the end.
+    pub waiting: u64,
+    /// Jobs being worked at the end.
+    pub running: u64,
+    /// Times a job was interrupted (SIGTERM past the grace, crash) and put back in the queue.
+    pub requeued: u64,
+    /// Enqueue to finish, of jobs enqueued after the warm-up.
+    pub latency_ms: LatencySummary,
+}
+
+/// Dynos the autoscaler added and removed.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutoscaleCounts {
+    /// Dynos added.
+    pub added: u64,
+    /// Dynos removed.
+    pub removed: u64,
 }
 
 /// One app.
@@ -95,6 +126,10 @@ pub struct AppSummary {
     pub stats: Stats,
     /// Per traffic class, by name.
     pub traffic: BTreeMap<String, Stats>,
+    /// Per job kind, by name.
+    pub jobs: BTreeMap<String, JobSummary>,
+    /// What the autoscaler did.
+    pub autoscale: AutoscaleCounts,
 }
 
 fn stats(counts: &Counts, latency: &LatencyStats, queue: &LatencyStats, downtime_s: u64) -> Stats {
@@ -109,6 +144,7 @@ fn stats(counts: &Counts, latency: &LatencyStats, queue: &LatencyStats, downtime
             blocked: counts.blocked,
             in_flight: counts.in_flight,
             warmup: counts.warmup,
+            retries: counts.retries,
         },
         errors: ErrorCode::ALL
             .iter()
@@ -169,19 +205,25 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
         all.counts.add(&totals.counts);
         all.latency.merge(&totals.latency);
         all.queue.merge(&totals.queue);
-        let app_stats = stats(
-            &totals.counts,
-            &totals.latency,
-            &totals.queue,
-            app.downtime_s,
-        );
-        apps.insert(
-            app.name.clone(),
-            AppSummary {
-                stats: app_stats,
-                traffic,
-            },
-        );
+        let app_stats = stats(&totals.counts, &totals.latency, &totals.queue, app.downtime_s);
+        let jobs = output
+            .jobs
+            .iter()
+            .filter(|j| j.app == ai)
+            .map(|j| {
+                let summary = JobSummary {
+                    enqueued: j.enqueued,
+                    done: j.done,
+                    waiting: j.waiting,
+                    running: j.running,
+                    requeued: j.requeued,
+                    latency_ms: j.latency.summary(),
+                };
+                (j.name.clone(), summary)
+            })
+            .collect();
+        let autoscale = AutoscaleCounts { added: app.autoscale_up, removed: app.autoscale_down };
+        apps.insert(app.name.clone(), AppSummary { stats: app_stats, traffic, jobs, autoscale });
     }
     Summary {
         scenario: scenario.name.clone(),
@@ -197,6 +239,12 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
         events: output.events,
         peak_in_flight: output.peak_in_flight,
         apps,
+        operations: super::operations::sections(
+            output.operations.clone(),
+            &output.predictions,
+            &output.dyno_seconds,
+            &scenario.prices,
+        ),
     }
 }
 

@@ -11,9 +11,12 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use super::addons::{build_addons, build_uses, one_of};
 use super::error::{Location, ScenarioError, line_col};
-use super::raw::{RawPolicy, RawProcess, RawRuntime, RawScenario};
+use super::platform::{build_platform, build_prices};
+use super::raw::{RawApp, RawPolicy, RawProcess, RawRuntime, RawScenario, RawTraffic};
 use super::spec::*;
+use super::timeline::build_timeline;
 use super::traffic::{BuildCtx, build_arrival, build_service};
 use crate::engine::SimDuration;
 use crate::model::dyno_type;
@@ -105,14 +108,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// First retry delay of a client that retries, when the scenario does not say
+/// (**assumption**: a common client-library default; doubled for each further retry).
+pub const DEFAULT_CLIENT_BACKOFF: SimDuration = SimDuration::from_secs(1);
+
 /// Turns spans into located errors.
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     text: &'a str,
     file: &'a str,
 }
 
 impl Checker<'_> {
-    fn err(
+    /// An error at `span` about `key`: `file:line:col: \`key\`: message`.
+    pub(super) fn err(
         &self,
         span: Range<usize>,
         key: impl Into<String>,
@@ -151,7 +159,11 @@ impl Checker<'_> {
 }
 
 /// Names of apps, processes and traffic classes appear in metric paths and file names.
-fn check_name(ctx: &Checker, name: &Spanned<String>, key: &str) -> Result<String, ScenarioError> {
+pub(super) fn check_name(
+    ctx: &Checker,
+    name: &Spanned<String>,
+    key: &str,
+) -> Result<String, ScenarioError> {
     let s = name.get_ref();
     let ok = !s.is_empty()
         && s.len() <= 64
@@ -178,11 +190,6 @@ fn build(
     default_name: Option<&str>,
     sha256: String,
 ) -> Result<Scenario, ScenarioError> {
-    ctx.reserved(
-        &raw.timeline,
-        "timeline",
-        "timeline operations (deploys, scaling, restarts)",
-    )?;
     ctx.reserved(&raw.sweep, "sweep", "parameter sweeps")?;
     ctx.reserved(
         &raw.expect,
@@ -292,7 +299,6 @@ fn build(
         }
     };
 
-    let platform = PlatformConfig::defaults(space.runtime);
     if raw.apps.is_empty() {
         return Err(ctx.err(
             0..0,
@@ -305,6 +311,8 @@ fn build(
         start,
         duration: duration.0,
     };
+    let platform = build_platform(ctx, raw.platform.as_ref(), space.runtime, &build_ctx)?;
+    let prices = build_prices(ctx, raw.prices.as_ref())?;
     let mut apps = Vec::with_capacity(raw.apps.len());
     let mut app_names = BTreeSet::new();
     for (ai, app) in raw.apps.iter().enumerate() {
@@ -319,17 +327,11 @@ fn build(
                 format!("app \"{app_name}\" is defined twice"),
             ));
         }
-        ctx.reserved(
-            &app.addons,
-            &format!("{akey}.addons"),
-            "add-ons (Postgres, Key-Value Store)",
-        )?;
-
         let mut processes = Vec::with_capacity(app.processes.len());
         let mut kinds = BTreeSet::new();
         for (pi, p) in app.processes.iter().enumerate() {
             let pkey = format!("{akey}.processes[{pi}]");
-            let process = build_process(ctx, p.get_ref(), &pkey, space.runtime)?;
+            let process = build_process(ctx, p, &pkey, space.runtime, &build_ctx)?;
             if !kinds.insert(process.kind.clone()) {
                 return Err(ctx.err(
                     p.get_ref().kind.span(),
@@ -343,31 +345,31 @@ fn build(
             processes.push(process);
         }
 
+        let addons = build_addons(ctx, &app.addons, &akey, &app_name)?;
+        let jobs = build_jobs(ctx, app, &processes, &akey, &app_name, &build_ctx)?;
         let mut traffic = Vec::with_capacity(app.traffic.len());
-        let mut class_names = BTreeSet::new();
         for (ti, t) in app.traffic.iter().enumerate() {
             let tkey = format!("{akey}.traffic[{ti}]");
-            let t = t.get_ref();
-            let class = check_name(ctx, &t.name, &format!("{tkey}.name"))?;
-            if !class_names.insert(class.clone()) {
+            let class = build_traffic(
+                ctx,
+                t.get_ref(),
+                &tkey,
+                &app_name,
+                &addons,
+                &jobs,
+                &build_ctx,
+            )?;
+            if traffic.iter().any(|c: &TrafficSpec| c.name == class.name) {
                 return Err(ctx.err(
-                    t.name.span(),
+                    t.get_ref().name.span(),
                     format!("{tkey}.name"),
-                    format!("traffic class \"{class}\" is defined twice in app \"{app_name}\""),
+                    format!(
+                        "traffic class \"{}\" is defined twice in app \"{app_name}\"",
+                        class.name
+                    ),
                 ));
             }
-            let arrival = build_arrival(t.arrival.get_ref(), &build_ctx)
-                .map_err(|m| ctx.err(t.arrival.span(), format!("{tkey}.arrival"), m))?;
-            let service = build_service(t.service.get_ref(), &build_ctx)
-                .map_err(|m| ctx.err(t.service.span(), format!("{tkey}.service"), m))?;
-            traffic.push(TrafficSpec {
-                name: class,
-                arrival,
-                service,
-                client: None,
-                addons: Vec::new(),
-                enqueue: None,
-            });
+            traffic.push(class);
         }
         if !traffic.is_empty() && !processes.iter().any(|p| p.is_web()) {
             return Err(ctx.err(
@@ -383,12 +385,13 @@ fn build(
             name: app_name,
             processes,
             traffic,
-            new: false,
-            preboot: false,
-            addons: Vec::new(),
-            jobs: Vec::new(),
+            new: app.new.unwrap_or(false),
+            preboot: build_preboot(ctx, app, &akey, space.runtime)?,
+            addons,
+            jobs,
         });
     }
+    let timeline = build_timeline(ctx, &raw.timeline, &apps, duration.0, start, &platform)?;
 
     Ok(Scenario {
         name,
@@ -404,8 +407,8 @@ fn build(
         simulator,
         platform,
         apps,
-        timeline: Vec::new(),
-        prices: Default::default(),
+        timeline,
+        prices,
         source: Source {
             path: None,
             sha256,
@@ -416,10 +419,12 @@ fn build(
 
 fn build_process(
     ctx: &Checker,
-    p: &RawProcess,
+    spanned: &Spanned<RawProcess>,
     pkey: &str,
     runtime: Runtime,
+    build_ctx: &BuildCtx,
 ) -> Result<ProcessSpec, ScenarioError> {
+    let p = spanned.get_ref();
     let kind = p.kind.get_ref();
     let kind_ok = !kind.is_empty()
         && kind.len() <= 64
@@ -473,6 +478,15 @@ fn build_process(
         Some(s) => *s.get_ref(),
         None => 1.0,
     };
+    let boot = match &p.boot {
+        Some(b) => build_service(b.get_ref(), build_ctx)
+            .map_err(|m| ctx.err(b.span(), format!("{pkey}.boot"), m))?,
+        None => ServiceDist::Constant(DEFAULT_BOOT),
+    };
+    let autoscale = match &p.autoscale {
+        Some(a) => Some(build_autoscale(ctx, p, a, pkey, dyno_type)?),
+        None => None,
+    };
     Ok(ProcessSpec {
         kind: kind.clone(),
         count: *p.count.get_ref(),
@@ -480,7 +494,256 @@ fn build_process(
         concurrency,
         backlog: p.backlog.as_ref().map_or(DEFAULT_BACKLOG, |b| *b.get_ref()),
         speed,
-        boot: ServiceDist::Constant(DEFAULT_BOOT),
-        autoscale: None,
+        boot,
+        autoscale,
+    })
+}
+
+/// `autoscale` on a web process of a dedicated dyno type (facts §3.3), `min <= count <= max`.
+fn build_autoscale(
+    ctx: &Checker,
+    p: &RawProcess,
+    a: &Spanned<super::raw::RawAutoscale>,
+    pkey: &str,
+    dyno_type: &dyno_type::DynoType,
+) -> Result<Autoscale, ScenarioError> {
+    let key = format!("{pkey}.autoscale");
+    if p.kind.get_ref() != "web" {
+        return Err(ctx.err(
+            a.span(),
+            key,
+            format!(
+                "autoscaling applies to `web` processes only (it follows the p95 response \
+                 time, facts §3.3); \"{}\" is not web: scale it with a `scale` operation",
+                p.kind.get_ref()
+            ),
+        ));
+    }
+    if !dyno_type.dedicated {
+        return Err(ctx.err(
+            a.span(),
+            key,
+            format!(
+                "autoscaling is available for Performance, Private and Shield web dynos only \
+                 (facts §3.3); \"{}\" is not one",
+                dyno_type.name
+            ),
+        ));
+    }
+    let raw = a.get_ref();
+    let (min, max) = (*raw.min.get_ref(), *raw.max.get_ref());
+    if min == 0 {
+        return Err(ctx.err(
+            raw.min.span(),
+            format!("{key}.min"),
+            "`autoscale.min` must be at least 1 (facts §3.3: the minimum is 1 dyno)",
+        ));
+    }
+    if min > max {
+        return Err(ctx.err(
+            raw.max.span(),
+            format!("{key}.max"),
+            format!("`autoscale.max` ({max}) must be at least `autoscale.min` ({min})"),
+        ));
+    }
+    let count = *p.count.get_ref();
+    if !(min..=max).contains(&count) {
+        return Err(ctx.err(
+            p.count.span(),
+            format!("{pkey}.count"),
+            format!(
+                "`count` ({count}) must be within the autoscale range [{min}, {max}]: it is \
+                 the formation autoscaling starts from"
+            ),
+        ));
+    }
+    if raw.p95.get_ref().0 == SimDuration::ZERO {
+        return Err(ctx.err(
+            raw.p95.span(),
+            format!("{key}.p95"),
+            "`autoscale.p95` must be more than 0s: the desired p95 response time, e.g. \"500ms\"",
+        ));
+    }
+    Ok(Autoscale {
+        min,
+        max,
+        p95: raw.p95.get_ref().0,
+    })
+}
+
+/// `preboot = true` is a Common Runtime feature (facts §3.1).
+fn build_preboot(
+    ctx: &Checker,
+    app: &RawApp,
+    akey: &str,
+    runtime: Runtime,
+) -> Result<bool, ScenarioError> {
+    match &app.preboot {
+        Some(p) if *p.get_ref() && runtime == Runtime::Private => Err(ctx.err(
+            p.span(),
+            format!("{akey}.preboot"),
+            "preboot is not available in a Private Space: Private Spaces use rolling deploys \
+             (facts §3.1); remove `preboot`, or set space.runtime = \"common\"",
+        )),
+        Some(p) => Ok(*p.get_ref()),
+        None => Ok(false),
+    }
+}
+
+/// `[[apps.jobs]]`, each worked by a non-web process type of the app.
+fn build_jobs(
+    ctx: &Checker,
+    app: &RawApp,
+    processes: &[ProcessSpec],
+    akey: &str,
+    app_name: &str,
+    build_ctx: &BuildCtx,
+) -> Result<Vec<JobSpec>, ScenarioError> {
+    let mut jobs: Vec<JobSpec> = Vec::with_capacity(app.jobs.len());
+    for (ji, j) in app.jobs.iter().enumerate() {
+        let jkey = format!("{akey}.jobs[{ji}]");
+        let j = j.get_ref();
+        let name = check_name(ctx, &j.name, &format!("{jkey}.name"))?;
+        if jobs.iter().any(|x| x.name == name) {
+            return Err(ctx.err(
+                j.name.span(),
+                format!("{jkey}.name"),
+                format!("job \"{name}\" is defined twice in app \"{app_name}\""),
+            ));
+        }
+        let wanted = j.process.get_ref();
+        let workers = || {
+            one_of(
+                "non-web process types",
+                processes
+                    .iter()
+                    .filter(|p| !p.is_web())
+                    .map(|p| p.kind.as_str()),
+            )
+        };
+        if wanted == "web" {
+            return Err(ctx.err(
+                j.process.span(),
+                format!("{jkey}.process"),
+                format!(
+                    "jobs run on a worker process type, not `web` (web dynos serve HTTP \
+                     requests); {}",
+                    workers()
+                ),
+            ));
+        }
+        let process = processes
+            .iter()
+            .position(|p| &p.kind == wanted)
+            .ok_or_else(|| {
+                ctx.err(
+                    j.process.span(),
+                    format!("{jkey}.process"),
+                    format!(
+                        "app \"{app_name}\" has no process type \"{wanted}\"; {}; add \
+                         [[apps.processes]] with type = \"{wanted}\"",
+                        workers()
+                    ),
+                )
+            })?;
+        let arrival = match &j.arrival {
+            Some(a) => Some(
+                build_arrival(a.get_ref(), build_ctx)
+                    .map_err(|m| ctx.err(a.span(), format!("{jkey}.arrival"), m))?,
+            ),
+            None => None,
+        };
+        let service = build_service(j.service.get_ref(), build_ctx)
+            .map_err(|m| ctx.err(j.service.span(), format!("{jkey}.service"), m))?;
+        jobs.push(JobSpec {
+            name,
+            process,
+            arrival,
+            service,
+        });
+    }
+    Ok(jobs)
+}
+
+/// One `[[apps.traffic]]` class, with its client, add-on uses and enqueued jobs.
+fn build_traffic(
+    ctx: &Checker,
+    t: &RawTraffic,
+    tkey: &str,
+    app_name: &str,
+    addons: &[AddonSpec],
+    jobs: &[JobSpec],
+    build_ctx: &BuildCtx,
+) -> Result<TrafficSpec, ScenarioError> {
+    let name = check_name(ctx, &t.name, &format!("{tkey}.name"))?;
+    let arrival = build_arrival(t.arrival.get_ref(), build_ctx)
+        .map_err(|m| ctx.err(t.arrival.span(), format!("{tkey}.arrival"), m))?;
+    let service = build_service(t.service.get_ref(), build_ctx)
+        .map_err(|m| ctx.err(t.service.span(), format!("{tkey}.service"), m))?;
+    let client = match &t.client {
+        Some(c) => {
+            let c = c.get_ref();
+            let timeout = match &c.timeout {
+                Some(d) if d.get_ref().0 == SimDuration::ZERO => {
+                    return Err(ctx.err(
+                        d.span(),
+                        format!("{tkey}.client.timeout"),
+                        "`client.timeout` must be more than 0s; leave it out for a client \
+                         that waits for the router's answer",
+                    ));
+                }
+                d => d.as_ref().map(|d| d.get_ref().0),
+            };
+            Some(ClientSpec {
+                timeout,
+                retries: c.retries.unwrap_or(0),
+                backoff: c.backoff.map_or(DEFAULT_CLIENT_BACKOFF, |d| d.0),
+            })
+        }
+        None => None,
+    };
+    let uses = build_uses(ctx, &t.addons, addons, tkey, app_name)?;
+    let enqueue = match &t.enqueue {
+        Some(e) => {
+            let e = e.get_ref();
+            let job = jobs
+                .iter()
+                .position(|j| &j.name == e.job.get_ref())
+                .ok_or_else(|| {
+                    ctx.err(
+                        e.job.span(),
+                        format!("{tkey}.enqueue.job"),
+                        format!(
+                            "app \"{app_name}\" has no job \"{}\"; {}",
+                            e.job.get_ref(),
+                            one_of("jobs ([[apps.jobs]])", jobs.iter().map(|j| j.name.as_str()))
+                        ),
+                    )
+                })?;
+            let per = *e.per_request.get_ref();
+            if !(per.is_finite() && per > 0.0) {
+                return Err(ctx.err(
+                    e.per_request.span(),
+                    format!("{tkey}.enqueue.per_request"),
+                    format!(
+                        "`per_request` must be a number above 0 (jobs per successful request; \
+                         0.3 enqueues one for 30% of requests); got {per}"
+                    ),
+                ));
+            }
+            Some(Enqueue {
+                job,
+                per_request: per,
+            })
+        }
+        None => None,
+    };
+    Ok(TrafficSpec {
+        name,
+        arrival,
+        service,
+        client,
+        addons: uses,
+        enqueue,
     })
 }

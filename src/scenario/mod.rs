@@ -3,11 +3,14 @@
 //! Parsing happens in two stages (see [`mod@load`]): [`raw`] mirrors the file for serde, and the
 //! builder in [`mod@load`] turns it into the typed [`Scenario`] with every default applied.
 
+pub mod addons;
 pub mod error;
 pub mod load;
 pub mod ops;
+pub mod platform;
 pub mod raw;
 pub mod spec;
+pub mod timeline;
 pub mod traffic;
 pub mod units;
 

@@ -1,14 +1,21 @@
 //! The serde mirror of a scenario file: strings, options and units, no cross-field checks.
 //!
-//! Every table denies unknown keys. Sections later versions fill (`[[timeline]]`, `[sweep]`,
-//! `[[expect]]`, `addons`) are reserved by name: they parse as raw TOML here and the builder
-//! refuses them with a message saying so, rather than silently ignoring them.
+//! Every table denies unknown keys. Sections later versions fill (`[sweep]`, `[[expect]]`) are
+//! reserved by name: they parse as raw TOML here and the builder refuses them with a message
+//! saying so, rather than silently ignoring them.
+//!
+//! Values a later rule needs to point at are `Spanned`, so the builder can name their line.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use toml::Spanned;
 
+use super::ops::Hold;
 use super::traffic::{RawArrival, RawService};
-use super::units::{DateTimeValue, Dur, Fraction};
+use super::units::{DateTimeValue, Dur, Fraction, RateValue, TimeValue, parse_duration};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -32,11 +39,16 @@ pub struct RawScenario {
     pub space: Option<RawSpace>,
     /// Limits that keep a run bounded.
     pub simulator: Option<RawSimulator>,
+    /// Platform behaviour and assumptions.
+    pub platform: Option<RawPlatform>,
+    /// `[prices]`: USD per dyno-hour by dyno type name, e.g. `"private-m" = 0.69`.
+    pub prices: Option<BTreeMap<Spanned<String>, Spanned<f64>>>,
     /// The apps.
     #[serde(default)]
     pub apps: Vec<Spanned<RawApp>>,
-    /// Reserved: operations on a timeline.
-    pub timeline: Option<Spanned<toml::Value>>,
+    /// Operations, in file order.
+    #[serde(default)]
+    pub timeline: Vec<Spanned<RawOp>>,
     /// Reserved: parameter sweeps.
     pub sweep: Option<Spanned<toml::Value>>,
     /// Reserved: assertions.
@@ -97,7 +109,16 @@ pub struct RawSimulator {
     pub max_in_flight: Option<Spanned<u64>>,
 }
 
-/// One `[[apps]]` entry.
+/// One `[[apps]]` entry:
+///
+/// ```toml
+/// [[apps]]
+/// name = "api"
+/// new = true        # default false: undeployed until its first deploy
+/// preboot = true    # default false; Common Runtime only (Private Spaces use rolling deploys)
+/// ```
+///
+/// with `[[apps.processes]]`, `[[apps.traffic]]`, `[[apps.addons]]` and `[[apps.jobs]]` tables.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawApp {
@@ -106,14 +127,34 @@ pub struct RawApp {
     /// Formation.
     #[serde(default)]
     pub processes: Vec<Spanned<RawProcess>>,
+    /// Starts undeployed: serves nothing until its first deploy; default false.
+    pub new: Option<bool>,
+    /// Common Runtime preboot for deploys; default false; refused in a Private Space.
+    pub preboot: Option<Spanned<bool>>,
     /// Traffic classes sent to the app's web processes.
     #[serde(default)]
     pub traffic: Vec<Spanned<RawTraffic>>,
-    /// Reserved: add-ons.
-    pub addons: Option<Spanned<toml::Value>>,
+    /// Attached add-ons.
+    #[serde(default)]
+    pub addons: Vec<Spanned<RawAddon>>,
+    /// Background job kinds.
+    #[serde(default)]
+    pub jobs: Vec<Spanned<RawJob>>,
 }
 
-/// One `[[apps.processes]]` entry.
+/// One `[[apps.processes]]` entry:
+///
+/// ```toml
+/// [[apps.processes]]
+/// type = "web"
+/// count = 4
+/// dyno_type = "private-m"
+/// concurrency = 5
+/// backlog = 1024
+/// speed = 1.0
+/// boot = { dist = "uniform", min = "5s", max = "15s" }   # default ops::DEFAULT_BOOT
+/// autoscale = { min = 2, max = 8, p95 = "500ms" }         # web only; min <= count <= max
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProcess {
@@ -130,9 +171,35 @@ pub struct RawProcess {
     pub backlog: Option<Spanned<u32>>,
     /// Service-time divisor for this type (assumption; default 1.0).
     pub speed: Option<Spanned<f64>>,
+    /// Boot time of one dyno, any service-distribution form; default `ops::DEFAULT_BOOT`.
+    pub boot: Option<Spanned<RawService>>,
+    /// Autoscaling, web processes of dedicated dyno types only.
+    pub autoscale: Option<Spanned<RawAutoscale>>,
 }
 
-/// One `[[apps.traffic]]` entry.
+/// `autoscale = { min = 2, max = 8, p95 = "500ms" }` on a web process (facts §3.3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscale {
+    /// Fewest dynos, 1 or more.
+    pub min: Spanned<u32>,
+    /// Most dynos, at least `min`.
+    pub max: Spanned<u32>,
+    /// Desired p95 response time, more than 0.
+    pub p95: Spanned<Dur>,
+}
+
+/// One `[[apps.traffic]]` entry:
+///
+/// ```toml
+/// [[apps.traffic]]
+/// name = "checkout"
+/// arrival = { process = "poisson", rate = "20/s" }
+/// service = { dist = "lognormal", median = "80ms", p99 = "900ms" }
+/// client = { timeout = "10s", retries = 2, backoff = "500ms" }   # all optional inside
+/// addons = [{ addon = "DATABASE", hold = "60%" }]                # hold default "100%"
+/// enqueue = { job = "email", per_request = 0.3 }
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTraffic {
@@ -142,4 +209,329 @@ pub struct RawTraffic {
     pub arrival: Spanned<RawArrival>,
     /// How long a dyno takes to serve one.
     pub service: Spanned<RawService>,
+    /// What clients do on failure and slowness; none by default (clients wait forever and
+    /// never retry).
+    pub client: Option<Spanned<RawClient>>,
+    /// Add-ons each request uses.
+    #[serde(default)]
+    pub addons: Vec<Spanned<RawAddonUse>>,
+    /// Jobs each successful request enqueues.
+    pub enqueue: Option<Spanned<RawEnqueue>>,
+}
+
+/// `client = { timeout = "10s", retries = 2, backoff = "500ms" }`, every key optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    /// The client gives up after this (H27/499); default none.
+    pub timeout: Option<Spanned<Dur>>,
+    /// Retries after a failure or give-up; default 0.
+    pub retries: Option<u32>,
+    /// First retry delay, doubled for each further retry; default `"1s"` (assumption).
+    pub backoff: Option<Dur>,
+}
+
+/// One entry of a class's `addons = [{ addon = "DATABASE", hold = "60%" }]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddonUse {
+    /// Attachment name of an add-on of the same app.
+    pub addon: Spanned<String>,
+    /// How long a request holds a connection; default `"100%"` of its service time.
+    pub hold: Option<RawHold>,
+}
+
+/// `enqueue = { job = "email", per_request = 0.3 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnqueue {
+    /// A job of the same app.
+    pub job: Spanned<String>,
+    /// Jobs per successful request, more than 0 (a fraction is a probability).
+    pub per_request: Spanned<f64>,
+}
+
+/// `hold = …`: a share of the service time (`"60%"`, `"0.6"`, `0.6`) or a fixed duration
+/// (`"20ms"`).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct RawHold(pub Hold);
+
+const HOLD_HELP: &str = "expected a share of the service time such as \"60%\" or 0.6, or a \
+     duration such as \"20ms\"";
+
+impl<'de> Deserialize<'de> for RawHold {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawHold;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(HOLD_HELP)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawHold, E> {
+                let s = v.trim();
+                let share = match s.strip_suffix('%') {
+                    Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
+                    None => s.parse::<f64>().ok(),
+                };
+                match share {
+                    Some(share) => self.visit_f64(share).map_err(|_: E| {
+                        E::custom(format!(
+                            "hold \"{v}\" is not between 0% and 100% of the service time; \
+                             {HOLD_HELP}"
+                        ))
+                    }),
+                    None => parse_duration(s)
+                        .map(|d| RawHold(Hold::Fixed(d)))
+                        .map_err(|_| {
+                            E::custom(format!("cannot read \"{v}\" as a hold; {HOLD_HELP}"))
+                        }),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawHold, E> {
+                if (0.0..=1.0).contains(&v) {
+                    Ok(RawHold(Hold::Share(v)))
+                } else {
+                    Err(E::custom(format!(
+                        "hold {v} is not between 0 and 1 (a share of the service time); \
+                         {HOLD_HELP}"
+                    )))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawHold, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawHold, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// One `[[apps.addons]]` entry:
+///
+/// ```toml
+/// [[apps.addons]]
+/// name = "DATABASE"        # attachment name: letters, digits, `_`; unique per app
+/// kind = "postgres"        # postgres | redis
+/// plan = "private-2"       # sets the connection limit (catalogue in `scenario::addons`)
+/// connections = 100        # optional: overrides the plan's limit
+/// pool_timeout = "5s"      # default "5s" (assumption)
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddon {
+    /// Attachment name, e.g. `DATABASE`.
+    pub name: Spanned<String>,
+    /// What it is.
+    pub kind: RawAddonKind,
+    /// Plan name, e.g. `private-2`.
+    pub plan: Spanned<String>,
+    /// Connection limit, overriding the plan's.
+    pub connections: Option<Spanned<u32>>,
+    /// How long a request waits for a free connection before failing.
+    pub pool_timeout: Option<Dur>,
+}
+
+/// Add-on kinds as written in the file.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAddonKind {
+    /// Heroku Postgres.
+    Postgres,
+    /// Heroku Key-Value Store.
+    Redis,
+}
+
+/// One `[[apps.jobs]]` entry:
+///
+/// ```toml
+/// [[apps.jobs]]
+/// name = "email"
+/// process = "worker"                                # a non-web process type of the app
+/// arrival = { process = "poisson", rate = "2/s" }   # optional: jobs arriving on their own
+/// service = { dist = "exponential", mean = "2s" }   # work time of one job
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJob {
+    /// Job name.
+    pub name: Spanned<String>,
+    /// The process type that works the queue.
+    pub process: Spanned<String>,
+    /// Jobs arriving on their own, besides those requests enqueue.
+    pub arrival: Option<Spanned<RawArrival>>,
+    /// Work time of one job.
+    pub service: Spanned<RawService>,
+}
+
+/// `[platform]`: every key optional; defaults in `PlatformConfig::defaults` (ops.rs), which
+/// lists each one's source.
+///
+/// ```toml
+/// [platform]
+/// provision = { dist = "uniform", min = "30s", max = "90s" }  # any service form
+/// boot_timeout = "60s"                     # more than 0
+/// shutdown_grace = "30s"
+/// first_deploy_setup = "5m"
+/// type_change_gap = "20s"
+/// rolling_batch = "25%"                    # more than 0
+/// cycling = false
+/// hold_timeout = "75s"
+/// router_cap_per_dyno = 200                # 1 or more
+/// quarantine = "5s"
+/// max_attempts = 10                        # 1 or more
+/// preboot_extra = "2m"
+/// zero_downtime_max_utilisation = "80%"    # more than 0
+/// crash_backoff = ["0s", "20m", "40m"]     # at least one
+/// failover = "2m"                          # more than 0
+/// maintenance = "1m"                       # more than 0
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatform {
+    /// Time to provision a new dedicated instance.
+    pub provision: Option<Spanned<RawService>>,
+    /// R10 deadline.
+    pub boot_timeout: Option<Spanned<Dur>>,
+    /// SIGTERM to SIGKILL.
+    pub shutdown_grace: Option<Dur>,
+    /// Extra time of an app's first deploy.
+    pub first_deploy_setup: Option<Dur>,
+    /// Gap of a dyno-type change.
+    pub type_change_gap: Option<Dur>,
+    /// Share of dynos replaced at a time in a rolling deploy.
+    pub rolling_batch: Option<Spanned<Fraction>>,
+    /// Daily dyno cycling.
+    pub cycling: Option<bool>,
+    /// Common Runtime router hold while the app boots.
+    pub hold_timeout: Option<Dur>,
+    /// Common Runtime requests in flight per web dyno before H11.
+    pub router_cap_per_dyno: Option<Spanned<u32>>,
+    /// Common Runtime quarantine of a refusing dyno.
+    pub quarantine: Option<Dur>,
+    /// Common Runtime most dynos tried for one request.
+    pub max_attempts: Option<Spanned<u32>>,
+    /// Common Runtime preboot switch after the boot timeout.
+    pub preboot_extra: Option<Dur>,
+    /// The zero-downtime checker's headroom rule.
+    pub zero_downtime_max_utilisation: Option<Spanned<Fraction>>,
+    /// Crash cool-offs.
+    pub crash_backoff: Option<Spanned<Vec<Dur>>>,
+    /// Default unavailability of a Postgres failover.
+    pub failover: Option<Spanned<Dur>>,
+    /// Default unavailability of add-on maintenance.
+    pub maintenance: Option<Spanned<Dur>>,
+}
+
+/// One `[[timeline]]` entry: a flat table whose `action` decides which other keys it takes.
+/// Keys that do not belong to the action are refused by the builder, naming the action.
+///
+/// | action | keys besides `at`, `action`, `name`, `app` |
+/// |---|---|
+/// | `deploy` | `release_phase`, `release_fails`, `schema` |
+/// | `config_change` | `release_phase`, `release_fails` |
+/// | `scale` | `process`, `count` (both required) |
+/// | `change_type` | `process`, `to` (required), `concurrency` |
+/// | `restart` | `process`, `dyno` (needs `process`) |
+/// | `crash` | `process` (required), `dyno` |
+/// | `traffic` | `class`, `rate` (required), `duration` |
+/// | `failover` | `addon` (required, Postgres), `duration` |
+/// | `maintenance` | `addon` (required), `duration` |
+///
+/// ```toml
+/// [[timeline]]
+/// at = "14:00"              # offset, clock time or date-time; before the run's end
+/// action = "deploy"
+/// name = "friday-deploy"    # default "<action>-<n>"
+/// app = "api"               # default: the only app
+/// release_phase = "45s"
+/// schema = "incompatible"   # compatible (default) | incompatible
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOp {
+    /// When it starts.
+    pub at: Spanned<TimeValue>,
+    /// What it does.
+    pub action: Spanned<RawAction>,
+    /// Name; default `<action>-<n>`.
+    pub name: Option<Spanned<String>>,
+    /// App; default the only app.
+    pub app: Option<Spanned<String>>,
+    /// Process type (scale, change_type, crash, restart).
+    pub process: Option<Spanned<String>>,
+    /// New dyno count (scale).
+    pub count: Option<Spanned<u32>>,
+    /// New dyno type (change_type).
+    pub to: Option<Spanned<String>>,
+    /// New concurrency (change_type).
+    pub concurrency: Option<Spanned<u32>>,
+    /// Dyno number (restart, crash).
+    pub dyno: Option<Spanned<u32>>,
+    /// Release phase length (deploy, config_change).
+    pub release_phase: Option<Spanned<Dur>>,
+    /// The release phase fails (deploy, config_change).
+    pub release_fails: Option<Spanned<bool>>,
+    /// Schema change (deploy).
+    pub schema: Option<Spanned<RawSchema>>,
+    /// Traffic class (traffic).
+    pub class: Option<Spanned<String>>,
+    /// New rate (traffic).
+    pub rate: Option<Spanned<RateValue>>,
+    /// How long (traffic, failover, maintenance).
+    pub duration: Option<Spanned<Dur>>,
+    /// Add-on attachment name (failover, maintenance).
+    pub addon: Option<Spanned<String>>,
+}
+
+/// Timeline actions as written in the file.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAction {
+    /// A new release with a build.
+    Deploy,
+    /// A new release without a build.
+    ConfigChange,
+    /// Set a process type's dyno count.
+    Scale,
+    /// Change a process type's dyno type.
+    ChangeType,
+    /// Restart dynos.
+    Restart,
+    /// A dyno crashes.
+    Crash,
+    /// Change a traffic class's rate.
+    Traffic,
+    /// A Postgres HA failover.
+    Failover,
+    /// Add-on maintenance.
+    Maintenance,
+}
+
+impl RawAction {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RawAction::Deploy => "deploy",
+            RawAction::ConfigChange => "config_change",
+            RawAction::Scale => "scale",
+            RawAction::ChangeType => "change_type",
+            RawAction::Restart => "restart",
+            RawAction::Crash => "crash",
+            RawAction::Traffic => "traffic",
+            RawAction::Failover => "failover",
+            RawAction::Maintenance => "maintenance",
+        }
+    }
+}
+
+/// `schema = …` of a deploy.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSchema {
+    /// Old and new code both work with the new schema.
+    Compatible,
+    /// Old code fails against the new schema.
+    Incompatible,
 }
