@@ -5,7 +5,8 @@
 //! it); the Common Runtime router caps requests in flight at 200 per up web dyno (H11), retries
 //! a refusing dyno's request on other dynos with a 5 s quarantine (H21 when all refuse), and
 //! holds requests for up to 75 s while no dyno is routable (H20; H99 when up dynos stayed
-//! quarantined).
+//! quarantined). The router timeout (H12, 30 s) runs from arrival, so with the defaults a held
+//! request fails with H12 before the hold ends (facts §3.1: "30 s H12 still applies").
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::codes::ErrorCode;
@@ -51,16 +52,32 @@ impl Simulation<'_> {
         });
         self.classes[c].live += 1;
         self.peak_in_flight = self.peak_in_flight.max(self.requests.len() as u64);
-        self.queue.schedule(now + self.scenario.router.timeout, Event::Timeout { handle });
-        if let Some(timeout) = self.classes[c].spec.client.as_ref().and_then(|cl| cl.timeout) {
-            self.queue.schedule(now + timeout, Event::ClientTimeout { handle });
+        // The router's timeout runs from arrival, time held included: facts §3.1 reports H12s
+        // during restarts without preboot ([3P]); the documented 30 s window (§1.3) starts when
+        // the request reaches the dyno, which is the same moment for requests not held.
+        self.queue.schedule(
+            now + self.scenario.router.timeout,
+            Event::Timeout { handle },
+        );
+        if let Some(timeout) = self.classes[c]
+            .spec
+            .client
+            .as_ref()
+            .and_then(|cl| cl.timeout)
+        {
+            self.queue
+                .schedule(now + timeout, Event::ClientTimeout { handle });
         }
         self.route(now, handle, true);
     }
 
     /// Sends request `handle` to a dyno, holds it, or fails it.
     fn route(&mut self, now: SimTime, handle: u64, first_time: bool) {
-        let c = self.requests.get(handle).expect("routed requests are held").class as usize;
+        let c = self
+            .requests
+            .get(handle)
+            .expect("routed requests are held")
+            .class as usize;
         let a = self.classes[c].app;
         let cr = self.common_runtime();
         let platform = &self.scenario.platform;
@@ -73,7 +90,11 @@ impl Simulation<'_> {
             }
         }
         let mut candidates: Vec<u32> = if cr {
-            app.routable.iter().copied().filter(|&d| self.dynos[d as usize].quarantined_until <= now).collect()
+            app.routable
+                .iter()
+                .copied()
+                .filter(|&d| self.dynos[d as usize].quarantined_until <= now)
+                .collect()
         } else {
             app.routable.clone()
         };
@@ -81,7 +102,10 @@ impl Simulation<'_> {
         let mut refused = false;
         for _ in 0..attempts {
             let dynos = &self.dynos;
-            let Some(d) = self.apps[a].router.pick(&candidates, |d| dynos[d as usize].open) else {
+            let Some(d) = self.apps[a]
+                .router
+                .pick(&candidates, |d| dynos[d as usize].open)
+            else {
                 break;
             };
             match self.dynos[d as usize].admit(handle) {
@@ -94,7 +118,8 @@ impl Simulation<'_> {
                     // another (facts §1.2).
                     let until = now + self.scenario.platform.quarantine;
                     self.dynos[d as usize].quarantined_until = until;
-                    self.queue.schedule(until, Event::QuarantineOver { app: a as u32 });
+                    self.queue
+                        .schedule(until, Event::QuarantineOver { app: a as u32 });
                     candidates.retain(|&x| x != d);
                 }
                 admission => {
@@ -116,7 +141,10 @@ impl Simulation<'_> {
             // Held until a dyno is routable, for up to 75 s (the expiry is set once).
             self.apps[a].held.push_back(handle);
             if first_time {
-                self.queue.schedule(now + self.scenario.platform.hold_timeout, Event::HoldExpired { handle });
+                self.queue.schedule(
+                    now + self.scenario.platform.hold_timeout,
+                    Event::HoldExpired { handle },
+                );
             }
         } else {
             self.fail_held(now, handle, ErrorCode::H14);
@@ -126,13 +154,23 @@ impl Simulation<'_> {
     /// True when the app's web process has dynos that may become routable (booting, or up but
     /// quarantined or unroutable), so the Common Runtime router holds requests for them.
     fn web_may_come_up(&self, a: usize) -> bool {
-        let Some(web) = self.scenario.apps[a].processes.iter().position(|p| p.is_web()) else {
+        let Some(web) = self.scenario.apps[a]
+            .processes
+            .iter()
+            .position(|p| p.is_web())
+        else {
             return false;
         };
         self.dynos.iter().any(|d| {
             d.app as usize == a
                 && d.process as usize == web
-                && matches!(d.state, DynoState::Provisioning | DynoState::Starting | DynoState::Up | DynoState::Crashed)
+                && matches!(
+                    d.state,
+                    DynoState::Provisioning
+                        | DynoState::Starting
+                        | DynoState::Up
+                        | DynoState::Crashed
+                )
         })
     }
 
@@ -141,7 +179,9 @@ impl Simulation<'_> {
     pub(crate) fn dispatch_held(&mut self, now: SimTime, a: usize) {
         let pending: Vec<u64> = self.apps[a].held.drain(..).collect();
         for h in pending {
-            let Some(r) = self.requests.get(h) else { continue };
+            let Some(r) = self.requests.get(h) else {
+                continue;
+            };
             if r.stage != Stage::Held {
                 continue;
             }
@@ -155,7 +195,9 @@ impl Simulation<'_> {
     }
 
     pub(crate) fn on_hold_expired(&mut self, now: SimTime, handle: u64) {
-        let Some(r) = self.requests.get(handle) else { return };
+        let Some(r) = self.requests.get(handle) else {
+            return;
+        };
         if r.stage != Stage::Held {
             return;
         }
@@ -165,7 +207,11 @@ impl Simulation<'_> {
             self.requests.remove(handle);
             return;
         }
-        let code = if self.apps[a].routable.is_empty() { ErrorCode::H20 } else { ErrorCode::H99 };
+        let code = if self.apps[a].routable.is_empty() {
+            ErrorCode::H20
+        } else {
+            ErrorCode::H99
+        };
         self.fail_held(now, handle, code);
     }
 
@@ -173,7 +219,10 @@ impl Simulation<'_> {
     /// Returns false when the request ended at once (a fast application error): the caller
     /// frees the slot.
     pub(crate) fn start_service(&mut self, now: SimTime, d: u32, handle: u64) -> bool {
-        let r = self.requests.get_mut(handle).expect("a request being served is held");
+        let r = self
+            .requests
+            .get_mut(handle)
+            .expect("a request being served is held");
         let c = r.class as usize;
         let a = self.classes[c].app;
         let spec = self.classes[c].spec;
@@ -186,7 +235,9 @@ impl Simulation<'_> {
             let addon = &self.scenario.apps[a].addons[u.addon];
             let code = if self.apps[a].pools[u.addon].unavailable_until > now {
                 ErrorCode::AddonUnavailable
-            } else if addon.kind == AddonKind::Postgres && self.apps[a].schema_release.is_some_and(|new| release < new) {
+            } else if addon.kind == AddonKind::Postgres
+                && self.apps[a].schema_release.is_some_and(|new| release < new)
+            {
                 ErrorCode::SchemaMismatch
             } else {
                 continue;
@@ -211,7 +262,8 @@ impl Simulation<'_> {
                 pool.waiters.push_back(handle);
                 if held == 0 {
                     let wait = self.scenario.apps[a].addons[spec.addons[held].addon].pool_timeout;
-                    self.queue.schedule(now + wait, Event::PoolTimeout { handle });
+                    self.queue
+                        .schedule(now + wait, Event::PoolTimeout { handle });
                 }
                 self.requests.get_mut(handle).expect("held").connections = held as u8;
                 return;
@@ -234,9 +286,21 @@ impl Simulation<'_> {
                 Hold::Share(f) => SimDuration::from_secs_f64(service.as_secs_f64() * f),
                 Hold::Fixed(t) => t.min(service),
             };
-            self.queue.schedule(now + hold, Event::ConnectionReleased { app: a as u32, addon: u.addon as u32 });
+            self.queue.schedule(
+                now + hold,
+                Event::ConnectionReleased {
+                    app: a as u32,
+                    addon: u.addon as u32,
+                },
+            );
         }
-        self.queue.schedule(now + service, Event::Complete { dyno: d as u32, handle });
+        self.queue.schedule(
+            now + service,
+            Event::Complete {
+                dyno: d as u32,
+                handle,
+            },
+        );
     }
 
     /// A connection comes back to its pool; the first live waiter takes it.
@@ -257,7 +321,9 @@ impl Simulation<'_> {
     }
 
     pub(crate) fn on_pool_timeout(&mut self, now: SimTime, handle: u64) {
-        let Some(r) = self.requests.get(handle) else { return };
+        let Some(r) = self.requests.get(handle) else {
+            return;
+        };
         if r.stage != Stage::WaitingConnection {
             return;
         }
@@ -273,7 +339,12 @@ impl Simulation<'_> {
         let c = r.class as usize;
         let a = self.classes[c].app;
         let held = r.connections as usize;
-        let uses: Vec<usize> = self.classes[c].spec.addons.iter().map(|u| u.addon).collect();
+        let uses: Vec<usize> = self.classes[c]
+            .spec
+            .addons
+            .iter()
+            .map(|u| u.addon)
+            .collect();
         for pool in &mut self.apps[a].pools {
             pool.waiters.retain(|&h| h != handle);
         }
@@ -311,7 +382,9 @@ impl Simulation<'_> {
             self.on_job_done(now, d, handle);
             return;
         }
-        let Some(r) = self.requests.get(handle) else { return };
+        let Some(r) = self.requests.get(handle) else {
+            return;
+        };
         if r.dyno != d || r.stage != Stage::Serving {
             return; // killed and replaced meanwhile
         }
@@ -348,8 +421,16 @@ impl Simulation<'_> {
 
     /// The client gets its answer: ok with a latency, or an error. Counts it, closes the router's
     /// side and, for errors, schedules the client's retry.
-    pub(crate) fn answer(&mut self, now: SimTime, handle: u64, outcome: Result<SimDuration, ErrorCode>) {
-        let r = self.requests.get_mut(handle).expect("answered requests are held");
+    pub(crate) fn answer(
+        &mut self,
+        now: SimTime,
+        handle: u64,
+        outcome: Result<SimDuration, ErrorCode>,
+    ) {
+        let r = self
+            .requests
+            .get_mut(handle)
+            .expect("answered requests are held");
         debug_assert!(!r.answered, "a request is answered once");
         r.answered = true;
         let (c, d, counted, attempt) = (r.class as usize, r.dyno, r.counted, r.attempt);
@@ -366,7 +447,14 @@ impl Simulation<'_> {
     }
 
     /// A request that never entered the system (the in-flight limit) fails.
-    fn fail_unrouted(&mut self, now: SimTime, c: usize, code: ErrorCode, counted: bool, attempt: u32) {
+    fn fail_unrouted(
+        &mut self,
+        now: SimTime,
+        c: usize,
+        code: ErrorCode,
+        counted: bool,
+        attempt: u32,
+    ) {
         self.record_failure(now, c, code, counted, attempt);
     }
 
@@ -383,7 +471,8 @@ impl Simulation<'_> {
         if let Some(enqueue) = &class.spec.enqueue {
             let whole = enqueue.per_request.floor() as u64;
             let frac = enqueue.per_request - whole as f64;
-            let extra = u64::from(frac > 0.0 && rand::RngExt::random::<f64>(&mut class.client_rng) < frac);
+            let extra =
+                u64::from(frac > 0.0 && rand::RngExt::random::<f64>(&mut class.client_rng) < frac);
             let job = self.job_first_index(a) + enqueue.job;
             for _ in 0..whole + extra {
                 self.enqueue_job(now, job);
@@ -391,7 +480,14 @@ impl Simulation<'_> {
         }
     }
 
-    fn record_failure(&mut self, now: SimTime, c: usize, code: ErrorCode, counted: bool, attempt: u32) {
+    fn record_failure(
+        &mut self,
+        now: SimTime,
+        c: usize,
+        code: ErrorCode,
+        counted: bool,
+        attempt: u32,
+    ) {
         if counted {
             self.classes[c].counts.failed_by_code[code.index()] += 1;
         }
@@ -401,10 +497,21 @@ impl Simulation<'_> {
         if let Some(client) = &self.classes[c].spec.client
             && attempt < client.retries
         {
-            let delay = SimDuration(client.backoff.as_nanos().saturating_mul(1u64 << attempt.min(32)));
+            let delay = SimDuration(
+                client
+                    .backoff
+                    .as_nanos()
+                    .saturating_mul(1u64 << attempt.min(32)),
+            );
             let at = now + delay;
             if at < self.end {
-                self.queue.schedule(at, Event::Retry { class: c as u32, attempt: attempt + 1 });
+                self.queue.schedule(
+                    at,
+                    Event::Retry {
+                        class: c as u32,
+                        attempt: attempt + 1,
+                    },
+                );
             }
         }
     }

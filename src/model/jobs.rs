@@ -65,8 +65,13 @@ impl Jobs {
 impl Simulation<'_> {
     /// Schedules job kind `j`'s next own arrival.
     pub(crate) fn schedule_next_job(&mut self, j: usize) -> Result<(), RunError> {
-        let Some(gen_) = self.job_kinds[j].arrivals.as_mut() else { return Ok(()) };
-        let next = gen_.next_arrival().map_err(|message| RunError::Traffic { class: format!("jobs #{j}"), message })?;
+        let Some(gen_) = self.job_kinds[j].arrivals.as_mut() else {
+            return Ok(());
+        };
+        let next = gen_.next_arrival().map_err(|message| RunError::Traffic {
+            class: format!("jobs #{j}"),
+            message,
+        })?;
         if let Some(t) = next
             && t < self.end
         {
@@ -77,7 +82,10 @@ impl Simulation<'_> {
 
     /// A job of kind `j` enters its worker queue, and an idle worker slot takes it.
     pub(crate) fn enqueue_job(&mut self, now: SimTime, j: usize) {
-        let (a, kind_index) = (self.job_kinds[j].app, j - self.job_first_index(self.job_kinds[j].app));
+        let (a, kind_index) = (
+            self.job_kinds[j].app,
+            j - self.job_first_index(self.job_kinds[j].app),
+        );
         let spec = &self.scenario.apps[a].jobs[kind_index];
         let kind = &mut self.job_kinds[j];
         let service = spec.service.sample(&mut kind.service_rng);
@@ -85,7 +93,12 @@ impl Simulation<'_> {
         kind.waiting += 1;
         kind.second_enqueued += 1;
         let p = kind.process;
-        let h = self.jobs.insert(Job { kind: j as u32, enqueued: now, service, counted: now >= self.warmup_end });
+        let h = self.jobs.insert(Job {
+            kind: j as u32,
+            enqueued: now,
+            service,
+            counted: now >= self.warmup_end,
+        });
         self.jobs.queues.entry((a, p)).or_default().push_back(h);
         let members = self.apps[a].processes[p].members.clone();
         for d in members {
@@ -104,7 +117,9 @@ impl Simulation<'_> {
         }
         let key = (dyno.app as usize, dyno.process as usize);
         while self.dynos[d as usize].busy() < self.dynos[d as usize].concurrency {
-            let Some(h) = self.jobs.queues.get_mut(&key).and_then(|q| q.pop_front()) else { return };
+            let Some(h) = self.jobs.queues.get_mut(&key).and_then(|q| q.pop_front()) else {
+                return;
+            };
             let job = self.jobs.get(h).expect("queued jobs are live");
             let (j, service) = (job.kind as usize, job.service);
             let dyno = &mut self.dynos[d as usize];
@@ -117,7 +132,8 @@ impl Simulation<'_> {
             let kind = &mut self.job_kinds[j];
             kind.waiting -= 1;
             kind.running += 1;
-            self.queue.schedule(now + service, Event::Complete { dyno: d, handle: h });
+            self.queue
+                .schedule(now + service, Event::Complete { dyno: d, handle: h });
         }
     }
 

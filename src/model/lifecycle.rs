@@ -30,7 +30,14 @@ impl Simulation<'_> {
     }
 
     /// As [`Simulation::add_dyno`] with a given number (a replacement keeps its predecessor's).
-    pub(crate) fn add_numbered_dyno(&mut self, a: usize, p: usize, release: u32, number: u32, now: SimTime) -> u32 {
+    pub(crate) fn add_numbered_dyno(
+        &mut self,
+        a: usize,
+        p: usize,
+        release: u32,
+        number: u32,
+        now: SimTime,
+    ) -> u32 {
         let spec = &self.scenario.apps[a].processes[p];
         let proc_ = &mut self.apps[a].processes[p];
         proc_.next_number = proc_.next_number.max(number + 1);
@@ -61,7 +68,14 @@ impl Simulation<'_> {
 
     /// Creates a dyno and starts it: provisioning a new dedicated instance first when
     /// `provision` (scale-ups, deploys and type changes in a Private Space), else booting now.
-    pub(crate) fn spawn(&mut self, a: usize, p: usize, number: Option<u32>, provision: bool, now: SimTime) -> u32 {
+    pub(crate) fn spawn(
+        &mut self,
+        a: usize,
+        p: usize,
+        number: Option<u32>,
+        provision: bool,
+        now: SimTime,
+    ) -> u32 {
         let release = self.apps[a].release;
         let d = match number {
             Some(n) => self.add_numbered_dyno(a, p, release, n, now),
@@ -77,7 +91,8 @@ impl Simulation<'_> {
             self.start_boot(d, now);
         } else {
             let epoch = self.dynos[d as usize].epoch;
-            self.queue.schedule(now + delay, Event::Provisioned { dyno: d, epoch });
+            self.queue
+                .schedule(now + delay, Event::Provisioned { dyno: d, epoch });
         }
         d
     }
@@ -93,9 +108,11 @@ impl Simulation<'_> {
         let boot = spec.boot.sample(&mut self.apps[a].processes[p].rng);
         let deadline = self.scenario.platform.boot_timeout;
         if spec.is_web() && boot > deadline {
-            self.queue.schedule(now + deadline, Event::BootTimeout { dyno: d, epoch });
+            self.queue
+                .schedule(now + deadline, Event::BootTimeout { dyno: d, epoch });
         } else {
-            self.queue.schedule(now + boot, Event::Booted { dyno: d, epoch });
+            self.queue
+                .schedule(now + boot, Event::Booted { dyno: d, epoch });
         }
     }
 
@@ -108,7 +125,8 @@ impl Simulation<'_> {
         if self.scenario.platform.cycling {
             let rng = &mut self.apps[a].processes[dyno.process as usize].rng;
             let jitter = SimDuration(rng.random_range(0..=CYCLE_JITTER.as_nanos()));
-            self.queue.schedule(now + DAY + jitter, Event::Cycle { dyno: d, epoch });
+            self.queue
+                .schedule(now + DAY + jitter, Event::Cycle { dyno: d, epoch });
         }
         self.refresh_routable(now, a);
         self.pull_jobs(now, d);
@@ -129,7 +147,10 @@ impl Simulation<'_> {
                 dyno.state == DynoState::Up && dyno.routable
             })
             .collect();
-        let slots: u64 = routable.iter().map(|&d| u64::from(self.dynos[d as usize].concurrency)).sum();
+        let slots: u64 = routable
+            .iter()
+            .map(|&d| u64::from(self.dynos[d as usize].concurrency))
+            .sum();
         let grew = routable.len() > self.apps[a].routable.len();
         self.apps[a].routable = routable;
         self.ops.capacity(a, now, slots);
@@ -150,12 +171,17 @@ impl Simulation<'_> {
                 dyno.state = DynoState::Stopping;
                 dyno.epoch += 1;
                 let epoch = dyno.epoch;
-                self.queue.schedule(now + self.scenario.platform.shutdown_grace, Event::Kill { dyno: d, epoch });
+                self.queue.schedule(
+                    now + self.scenario.platform.shutdown_grace,
+                    Event::Kill { dyno: d, epoch },
+                );
                 self.refresh_routable(now, a);
                 self.after_dyno_freed(now, d);
             }
             // Not serving yet (or crashed): it simply goes away.
-            DynoState::Provisioning | DynoState::Starting | DynoState::Crashed => self.go_down(d, now),
+            DynoState::Provisioning | DynoState::Starting | DynoState::Crashed => {
+                self.go_down(d, now)
+            }
         }
     }
 
@@ -176,7 +202,12 @@ impl Simulation<'_> {
         dyno.state = DynoState::Crashed;
         dyno.epoch += 1;
         dyno.crashes += 1;
-        let (a, p, epoch, n) = (dyno.app as usize, dyno.process as usize, dyno.epoch, dyno.crashes);
+        let (a, p, epoch, n) = (
+            dyno.app as usize,
+            dyno.process as usize,
+            dyno.epoch,
+            dyno.crashes,
+        );
         self.drop_work(d, now);
         self.refresh_routable(now, a);
         let backoff = &self.scenario.platform.crash_backoff;
@@ -184,9 +215,14 @@ impl Simulation<'_> {
         let wait = if cap == SimDuration::ZERO {
             SimDuration::ZERO
         } else {
-            SimDuration(self.apps[a].processes[p].rng.random_range(0..=cap.as_nanos()))
+            SimDuration(
+                self.apps[a].processes[p]
+                    .rng
+                    .random_range(0..=cap.as_nanos()),
+            )
         };
-        self.queue.schedule(now + wait, Event::Restart { dyno: d, epoch });
+        self.queue
+            .schedule(now + wait, Event::Restart { dyno: d, epoch });
     }
 
     /// Daily cycling: the dyno is replaced by a fresh one with the same number.
@@ -213,7 +249,9 @@ impl Simulation<'_> {
                 self.requeue_job(now, d, h);
                 continue;
             }
-            let Some(r) = self.requests.get(h) else { continue };
+            let Some(r) = self.requests.get(h) else {
+                continue;
+            };
             if r.stage == Stage::WaitingConnection {
                 self.release_waiting_connections(now, h);
             }

@@ -103,7 +103,11 @@ impl Requests {
     pub fn get(&self, h: u64) -> Option<&Request> {
         let (i, generation) = split(h);
         let slot = self.slots.get(i as usize)?;
-        if slot.generation == generation { slot.request.as_ref() } else { None }
+        if slot.generation == generation {
+            slot.request.as_ref()
+        } else {
+            None
+        }
     }
 
     /// Removes and returns the request behind `h`, unless it was removed already.

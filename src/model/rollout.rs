@@ -86,14 +86,30 @@ impl Simulation<'_> {
         self.apps[a].active_ops.push(op.name.clone());
         self.apps[a].ops_label = self.apps[a].active_ops.join("+");
         match &op.kind {
-            OpKind::Deploy { release_phase: Some(phase), .. } => {
-                self.queue.schedule(now + *phase, Event::OpStep { op: i as u32, step: STEP_RELEASE_DONE });
+            OpKind::Deploy {
+                release_phase: Some(phase),
+                ..
+            } => {
+                self.queue.schedule(
+                    now + *phase,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_RELEASE_DONE,
+                    },
+                );
             }
             OpKind::Deploy { .. } => self.begin_rollout(now, i),
-            &OpKind::Scale { app, process, count } => self.scale_to(now, i, app, process, count),
+            &OpKind::Scale {
+                app,
+                process,
+                count,
+            } => self.scale_to(now, i, app, process, count),
             &OpKind::ChangeType { app, process, .. } => {
                 let proc_ = &mut self.apps[app].processes[process];
-                if let OpKind::ChangeType { to, concurrency, .. } = &op.kind {
+                if let OpKind::ChangeType {
+                    to, concurrency, ..
+                } = &op.kind
+                {
                     proc_.dyno_type = to;
                     proc_.concurrency = concurrency.unwrap_or(to.default_concurrency);
                 }
@@ -113,12 +129,18 @@ impl Simulation<'_> {
                 st.waiting_up = new;
                 self.check_waiting(now, i);
             }
-            &OpKind::Restart { app, process: Some(process), dyno: None }
-                if self.runtime() == Runtime::Private =>
-            {
+            &OpKind::Restart {
+                app,
+                process: Some(process),
+                dyno: None,
+            } if self.runtime() == Runtime::Private => {
                 self.start_rolling(now, i, app, vec![process]);
             }
-            &OpKind::Restart { app, process: None, dyno: None } if self.runtime() == Runtime::Private => {
+            &OpKind::Restart {
+                app,
+                process: None,
+                dyno: None,
+            } if self.runtime() == Runtime::Private => {
                 let all = (0..self.scenario.apps[app].processes.len()).collect();
                 self.start_rolling(now, i, app, all);
             }
@@ -149,18 +171,44 @@ impl Simulation<'_> {
                 self.op_state[i].batch = self.ops.batch_started(i, now, 1);
                 self.op_state[i].waiting_up = vec![d];
             }
-            &OpKind::Traffic { app, class, rate, duration } => {
+            &OpKind::Traffic {
+                app,
+                class,
+                rate,
+                duration,
+            } => {
                 let c = self.class_index(app, class);
                 self.set_override(now, c, Some(rate));
                 match duration {
-                    Some(d) => self.queue.schedule(now + d, Event::OpStep { op: i as u32, step: STEP_REVERT }),
+                    Some(d) => self.queue.schedule(
+                        now + d,
+                        Event::OpStep {
+                            op: i as u32,
+                            step: STEP_REVERT,
+                        },
+                    ),
                     None => self.end_op(now, i),
                 }
             }
-            &OpKind::Failover { app, addon, duration } | &OpKind::Maintenance { app, addon, duration } => {
+            &OpKind::Failover {
+                app,
+                addon,
+                duration,
+            }
+            | &OpKind::Maintenance {
+                app,
+                addon,
+                duration,
+            } => {
                 let pool = &mut self.apps[app].pools[addon];
                 pool.unavailable_until = pool.unavailable_until.max(now + duration);
-                self.queue.schedule(now + duration, Event::OpStep { op: i as u32, step: STEP_REVERT });
+                self.queue.schedule(
+                    now + duration,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_REVERT,
+                    },
+                );
             }
         }
     }
@@ -173,8 +221,16 @@ impl Simulation<'_> {
         let op = &scenario.timeline[i];
         match step {
             STEP_RELEASE_DONE => {
-                if let OpKind::Deploy { release_fails: true, .. } = op.kind {
-                    self.ops.aborted(i, now, "the release phase failed: the release is not deployed".to_string());
+                if let OpKind::Deploy {
+                    release_fails: true,
+                    ..
+                } = op.kind
+                {
+                    self.ops.aborted(
+                        i,
+                        now,
+                        "the release phase failed: the release is not deployed".to_string(),
+                    );
                     self.end_op(now, i);
                 } else {
                     self.begin_rollout(now, i);
@@ -196,7 +252,10 @@ impl Simulation<'_> {
             }
             STEP_PREBOOT_SWITCH => {
                 let a = op.kind.app();
-                let (old, new) = (std::mem::take(&mut self.op_state[i].old), std::mem::take(&mut self.op_state[i].new));
+                let (old, new) = (
+                    std::mem::take(&mut self.op_state[i].old),
+                    std::mem::take(&mut self.op_state[i].new),
+                );
                 for d in new {
                     self.dynos[d as usize].routable = true;
                 }
@@ -235,8 +294,18 @@ impl Simulation<'_> {
             self.apps[a].schema_release = Some(self.apps[a].release);
         }
         if !self.apps[a].deployed {
-            let setup = if self.provisions() { self.scenario.platform.first_deploy_setup } else { SimDuration::ZERO };
-            self.queue.schedule(now + setup, Event::OpStep { op: i as u32, step: STEP_FIRST_DEPLOY });
+            let setup = if self.provisions() {
+                self.scenario.platform.first_deploy_setup
+            } else {
+                SimDuration::ZERO
+            };
+            self.queue.schedule(
+                now + setup,
+                Event::OpStep {
+                    op: i as u32,
+                    step: STEP_FIRST_DEPLOY,
+                },
+            );
             return;
         }
         let processes = self.scenario.apps[a].processes.len();
@@ -262,12 +331,22 @@ impl Simulation<'_> {
                         }
                     }
                 }
-                self.op_state[i].batch = self.ops.batch_started(i, now, (new.len() + restarted.len()) as u32);
+                self.op_state[i].batch =
+                    self.ops
+                        .batch_started(i, now, (new.len() + restarted.len()) as u32);
                 let st = &mut self.op_state[i];
                 st.old = old;
+                st.waiting_up = new.clone();
                 st.new = new;
-                let switch = self.scenario.platform.boot_timeout + self.scenario.platform.preboot_extra;
-                self.queue.schedule(now + switch, Event::OpStep { op: i as u32, step: STEP_PREBOOT_SWITCH });
+                let switch =
+                    self.scenario.platform.boot_timeout + self.scenario.platform.preboot_extra;
+                self.queue.schedule(
+                    now + switch,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_PREBOOT_SWITCH,
+                    },
+                );
             }
             (Runtime::Common, false) => {
                 let mut new = Vec::new();
@@ -295,7 +374,13 @@ impl Simulation<'_> {
                 continue;
             }
             let batch_size = ((old.len() as f64 * batch).ceil() as usize).max(1);
-            rollouts.push(ProcRollout { process: p, old: old.into(), batch: Vec::new(), batch_size, batch_id: 0 });
+            rollouts.push(ProcRollout {
+                process: p,
+                old: old.into(),
+                batch: Vec::new(),
+                batch_size,
+                batch_id: 0,
+            });
         }
         self.op_state[i].rollouts = rollouts;
         for r in 0..self.op_state[i].rollouts.len() {
@@ -338,7 +423,12 @@ impl Simulation<'_> {
 
     fn check_rollout_done(&mut self, now: SimTime, i: usize) {
         let st = &self.op_state[i];
-        if st.active && st.rollouts.iter().all(|r| r.old.is_empty() && r.batch.is_empty()) {
+        if st.active
+            && st
+                .rollouts
+                .iter()
+                .all(|r| r.old.is_empty() && r.batch.is_empty())
+        {
             self.end_op(now, i);
         }
     }
@@ -359,9 +449,19 @@ impl Simulation<'_> {
                     self.stop(d, now);
                 }
                 let gap = self.scenario.platform.type_change_gap;
-                self.queue.schedule(now + gap, Event::OpStep { op: i as u32, step: STEP_TYPE_SWITCH_DONE });
+                self.queue.schedule(
+                    now + gap,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_TYPE_SWITCH_DONE,
+                    },
+                );
             }
             OpKind::ChangeType { .. } => {}
+            // Preboot: the new formation is up; traffic switches at the scheduled step.
+            OpKind::Deploy { .. } if !st.old.is_empty() => {
+                self.ops.batch_up(i, self.op_state[i].batch, now)
+            }
             OpKind::Scale { .. } if !st.waiting_down.is_empty() => {}
             _ => {
                 self.ops.batch_up(i, self.op_state[i].batch, now);
@@ -412,7 +512,10 @@ impl Simulation<'_> {
                 emptied |= had && ro.batch.is_empty();
             }
             if st.waiting_up.len() + st.waiting_down.len() < before || emptied {
-                if matches!(self.scenario.timeline[i].kind, OpKind::Scale { .. }) && st.waiting_down.is_empty() && st.waiting_up.is_empty() {
+                if matches!(self.scenario.timeline[i].kind, OpKind::Scale { .. })
+                    && st.waiting_down.is_empty()
+                    && st.waiting_up.is_empty()
+                {
                     self.ops.batch_up(i, self.op_state[i].batch, now);
                     self.end_op(now, i);
                 } else {
@@ -428,7 +531,9 @@ impl Simulation<'_> {
         let current = members.len() as u32;
         if count > current {
             let provision = self.provisions();
-            let new: Vec<u32> = (current..count).map(|_| self.spawn(a, p, None, provision, now)).collect();
+            let new: Vec<u32> = (current..count)
+                .map(|_| self.spawn(a, p, None, provision, now))
+                .collect();
             self.op_state[i].batch = self.ops.batch_started(i, now, new.len() as u32);
             self.op_state[i].waiting_up = new;
             self.check_waiting(now, i);
@@ -448,7 +553,11 @@ impl Simulation<'_> {
             self.end_op(now, i);
         }
         // New dynos take the next numbers: keep the counter past the highest member.
-        let highest = self.apps[a].processes[p].members.iter().map(|&d| self.dynos[d as usize].number).max();
+        let highest = self.apps[a].processes[p]
+            .members
+            .iter()
+            .map(|&d| self.dynos[d as usize].number)
+            .max();
         self.apps[a].processes[p].next_number = highest.map_or(1, |h| h + 1);
     }
 
@@ -477,12 +586,20 @@ impl Simulation<'_> {
             .flat_map(|(_, proc_)| proc_.members.iter().copied())
             .filter(|&d| number.is_none_or(|n| self.dynos[d as usize].number == n))
             .collect();
-        out.sort_by_key(|&d| (self.dynos[d as usize].process, self.dynos[d as usize].number));
+        out.sort_by_key(|&d| {
+            (
+                self.dynos[d as usize].process,
+                self.dynos[d as usize].number,
+            )
+        });
         out
     }
 
     fn class_index(&self, app: usize, class: usize) -> usize {
-        self.classes.iter().position(|c| c.app == app && c.index_in_app == class).expect("validated class")
+        self.classes
+            .iter()
+            .position(|c| c.app == app && c.index_in_app == class)
+            .expect("validated class")
     }
 
     /// Switches class `c` to Poisson arrivals at `rate`, or back to its own process.
@@ -498,7 +615,9 @@ impl Simulation<'_> {
     /// minute is above the target, one fewer when it is below half the target and the last
     /// change is five minutes old (assumptions: the window and the scale-down rule).
     pub(crate) fn autoscale(&mut self, now: SimTime, a: usize, p: usize) {
-        let Some(auto) = self.scenario.apps[a].processes[p].autoscale.clone() else { return };
+        let Some(auto) = self.scenario.apps[a].processes[p].autoscale.clone() else {
+            return;
+        };
         let window = std::mem::take(&mut self.apps[a].window_latency);
         if let Some(p95) = window.quantile_ms(0.95) {
             let target_ms = auto.p95.as_millis_f64();
@@ -520,7 +639,13 @@ impl Simulation<'_> {
             }
         }
         if now + AUTOSCALE_INTERVAL < self.end {
-            self.queue.schedule(now + AUTOSCALE_INTERVAL, Event::Autoscale { app: a as u32, process: p as u32 });
+            self.queue.schedule(
+                now + AUTOSCALE_INTERVAL,
+                Event::Autoscale {
+                    app: a as u32,
+                    process: p as u32,
+                },
+            );
         }
     }
 }

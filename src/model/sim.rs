@@ -326,7 +326,10 @@ impl<'s> Simulation<'s> {
         let mut job_kinds = Vec::new();
         for (ai, app) in scenario.apps.iter().enumerate() {
             apps.push(App {
-                router: Router::new(scenario.router.policy, stream(seed, &format!("router/{}", app.name))),
+                router: Router::new(
+                    scenario.router.policy,
+                    stream(seed, &format!("router/{}", app.name)),
+                ),
                 release: if app.new { 0 } else { 1 },
                 deployed: !app.new,
                 processes: app
@@ -348,7 +351,11 @@ impl<'s> Simulation<'s> {
                 pools: app
                     .addons
                     .iter()
-                    .map(|a| Pool { free: a.connections, waiters: VecDeque::new(), unavailable_until: SimTime::ZERO })
+                    .map(|a| Pool {
+                        free: a.connections,
+                        waiters: VecDeque::new(),
+                        unavailable_until: SimTime::ZERO,
+                    })
                     .collect(),
                 schema_release: None,
                 active_ops: Vec::new(),
@@ -359,9 +366,12 @@ impl<'s> Simulation<'s> {
             });
             for (ti, t) in app.traffic.iter().enumerate() {
                 let prefix = format!("traffic/{}/{}", app.name, t.name);
-                let arrivals = ArrivalGen::new(&t.arrival, stream(seed, &format!("{prefix}/arrival"))).map_err(
-                    |message| RunError::Traffic { class: format!("{}/{}", app.name, t.name), message },
-                )?;
+                let arrivals =
+                    ArrivalGen::new(&t.arrival, stream(seed, &format!("{prefix}/arrival")))
+                        .map_err(|message| RunError::Traffic {
+                            class: format!("{}/{}", app.name, t.name),
+                            message,
+                        })?;
                 classes.push(Class {
                     app: ai,
                     index_in_app: ti,
@@ -382,9 +392,14 @@ impl<'s> Simulation<'s> {
             for j in &app.jobs {
                 let prefix = format!("jobs/{}/{}", app.name, j.name);
                 let arrivals = match &j.arrival {
-                    Some(a) => Some(ArrivalGen::new(a, stream(seed, &format!("{prefix}/arrival"))).map_err(
-                        |message| RunError::Traffic { class: format!("{}/jobs/{}", app.name, j.name), message },
-                    )?),
+                    Some(a) => Some(
+                        ArrivalGen::new(a, stream(seed, &format!("{prefix}/arrival"))).map_err(
+                            |message| RunError::Traffic {
+                                class: format!("{}/jobs/{}", app.name, j.name),
+                                message,
+                            },
+                        )?,
+                    ),
                     None => None,
                 };
                 job_kinds.push(JobKind {
@@ -406,7 +421,12 @@ impl<'s> Simulation<'s> {
         let mut sim = Simulation {
             scenario,
             queue: EventQueue::new(),
-            series: SeriesAccumulator::new(&class_apps, apps.len(), scenario.downtime_threshold, scenario.warmup),
+            series: SeriesAccumulator::new(
+                &class_apps,
+                apps.len(),
+                scenario.downtime_threshold,
+                scenario.warmup,
+            ),
             classes,
             apps,
             dynos: Vec::new(),
@@ -414,7 +434,11 @@ impl<'s> Simulation<'s> {
             jobs: Default::default(),
             job_kinds,
             ops: OpRecorder::new(scenario),
-            op_state: scenario.timeline.iter().map(|_| Default::default()).collect(),
+            op_state: scenario
+                .timeline
+                .iter()
+                .map(|_| Default::default())
+                .collect(),
             ops_rng: stream(seed, "ops"),
             next_second: 0,
             end: SimTime::ZERO + scenario.duration,
@@ -435,7 +459,10 @@ impl<'s> Simulation<'s> {
                     let _ = auto;
                     sim.queue.schedule(
                         SimTime::ZERO + crate::model::rollout::AUTOSCALE_INTERVAL,
-                        Event::Autoscale { app: ai as u32, process: pi as u32 },
+                        Event::Autoscale {
+                            app: ai as u32,
+                            process: pi as u32,
+                        },
                     );
                 }
             }
@@ -458,7 +485,10 @@ impl<'s> Simulation<'s> {
     /// `app/class` of class `c`, for messages.
     pub(crate) fn class_label(&self, c: usize) -> String {
         let app = &self.scenario.apps[self.classes[c].app];
-        format!("{}/{}", app.name, app.traffic[self.classes[c].index_in_app].name)
+        format!(
+            "{}/{}",
+            app.name, app.traffic[self.classes[c].index_in_app].name
+        )
     }
 
     /// Runs to the end of the scenario's duration.
@@ -494,7 +524,9 @@ impl<'s> Simulation<'s> {
             Event::HoldExpired { handle } => self.on_hold_expired(now, handle),
             Event::QuarantineOver { app } => self.dispatch_held(now, app as usize),
             Event::PoolTimeout { handle } => self.on_pool_timeout(now, handle),
-            Event::ConnectionReleased { app, addon } => self.on_connection_released(now, app as usize, addon as usize),
+            Event::ConnectionReleased { app, addon } => {
+                self.on_connection_released(now, app as usize, addon as usize)
+            }
             Event::JobArrival { job } => {
                 self.schedule_next_job(job as usize)?;
                 self.enqueue_job(now, job as usize);
@@ -531,7 +563,9 @@ impl<'s> Simulation<'s> {
             }
             Event::OpStart { op } => self.op_start(now, op as usize),
             Event::OpStep { op, step } => self.op_step(now, op as usize, step),
-            Event::Autoscale { app, process } => self.autoscale(now, app as usize, process as usize),
+            Event::Autoscale { app, process } => {
+                self.autoscale(now, app as usize, process as usize)
+            }
         }
         Ok(())
     }
@@ -546,7 +580,10 @@ impl<'s> Simulation<'s> {
                 if rate.as_per_sec() <= 0.0 {
                     None
                 } else {
-                    let gap: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut class.override_rng);
+                    let gap: f64 = rand_distr::Distribution::sample(
+                        &rand_distr::Exp1,
+                        &mut class.override_rng,
+                    );
                     Some(now + SimDuration::from_secs_f64(gap / rate.as_per_sec()))
                 }
             }
@@ -554,7 +591,10 @@ impl<'s> Simulation<'s> {
                 let t = class
                     .arrivals
                     .next_arrival()
-                    .map_err(|message| RunError::Traffic { class: label.clone(), message })?;
+                    .map_err(|message| RunError::Traffic {
+                        class: label.clone(),
+                        message,
+                    })?;
                 // After a traffic operation ends, skip the arrivals its own process would have
                 // made meanwhile.
                 match t {
@@ -567,13 +607,23 @@ impl<'s> Simulation<'s> {
             && t < self.end
         {
             let epoch = self.classes[c].arrival_epoch;
-            self.queue.schedule(t, Event::Arrival { class: c as u32, epoch });
+            self.queue.schedule(
+                t,
+                Event::Arrival {
+                    class: c as u32,
+                    epoch,
+                },
+            );
         }
         Ok(())
     }
 
     /// Closes every second that ends at or before `t`.
-    fn close_seconds_through(&mut self, t: SimTime, sink: &mut dyn SeriesSink) -> Result<(), RunError> {
+    fn close_seconds_through(
+        &mut self,
+        t: SimTime,
+        sink: &mut dyn SeriesSink,
+    ) -> Result<(), RunError> {
         while (self.next_second + 1) * NANOS_PER_SEC <= t.as_nanos() {
             self.close_second(sink)?;
         }
@@ -589,16 +639,26 @@ impl<'s> Simulation<'s> {
             .iter()
             .map(|c| {
                 let app = &scenario.apps[c.app];
-                (app.name.as_str(), app.traffic[c.index_in_app].name.as_str(), labels[c.app])
+                (
+                    app.name.as_str(),
+                    app.traffic[c.index_in_app].name.as_str(),
+                    labels[c.app],
+                )
             })
             .collect();
         let live: Vec<u64> = self.classes.iter().map(|c| c.live).collect();
-        let down = self.series.close_second(time_s, |c| names[c], |c| live[c], sink)?;
+        let down = self
+            .series
+            .close_second(time_s, |c| names[c], |c| live[c], sink)?;
         for (ai, app) in scenario.apps.iter().enumerate() {
             for (pi, p) in app.processes.iter().enumerate() {
                 let mut dynos = [0u64; 6];
                 let (mut busy, mut backlog) = (0u64, 0u64);
-                for d in self.dynos.iter().filter(|d| d.app as usize == ai && d.process as usize == pi) {
+                for d in self
+                    .dynos
+                    .iter()
+                    .filter(|d| d.app as usize == ai && d.process as usize == pi)
+                {
                     if d.state != DynoState::Down {
                         dynos[d.state as usize] += 1;
                     }
@@ -616,7 +676,9 @@ impl<'s> Simulation<'s> {
                 })?;
             }
         }
-        let firsts: Vec<usize> = (0..scenario.apps.len()).map(|a| self.job_first_index(a)).collect();
+        let firsts: Vec<usize> = (0..scenario.apps.len())
+            .map(|a| self.job_first_index(a))
+            .collect();
         for (j, kind) in self.job_kinds.iter_mut().enumerate() {
             let app = &scenario.apps[kind.app];
             let first = firsts[kind.app];
@@ -691,7 +753,9 @@ impl<'s> Simulation<'s> {
                 debug_assert_eq!(k.enqueued, k.done + k.waiting + k.running, "no job is lost");
                 JobResult {
                     app: k.app,
-                    name: scenario.apps[k.app].jobs[j - self.job_first_index(k.app)].name.clone(),
+                    name: scenario.apps[k.app].jobs[j - self.job_first_index(k.app)]
+                        .name
+                        .clone(),
                     enqueued: k.enqueued,
                     done: k.done,
                     waiting: k.waiting,
@@ -704,7 +768,8 @@ impl<'s> Simulation<'s> {
         let mut seconds = std::collections::BTreeMap::<&str, f64>::new();
         for d in &self.dynos {
             let until = d.died.unwrap_or(self.end).min(self.end);
-            *seconds.entry(d.dyno_type.name).or_default() += until.since(d.born.min(until)).as_secs_f64();
+            *seconds.entry(d.dyno_type.name).or_default() +=
+                until.since(d.born.min(until)).as_secs_f64();
         }
         let predictions = zero_downtime::predict(scenario);
         let operations = self.ops.finish(self.end, &predictions);
@@ -717,7 +782,10 @@ impl<'s> Simulation<'s> {
             peak_in_flight: self.peak_in_flight,
             operations,
             predictions,
-            dyno_seconds: seconds.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            dyno_seconds: seconds
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         }
     }
 }

@@ -64,30 +64,46 @@ fn yes_no(v: bool) -> &'static str {
     if v { "yes" } else { "no" }
 }
 
-/// `text` in lines of at most [`WIDTH`] columns: the first starts with `first`, the others with
-/// `indent` spaces. Breaks at spaces; a word longer than a line is left whole.
-fn wrap(first: &str, indent: usize, text: &str) -> String {
+/// `items` joined by `sep` in lines of at most [`WIDTH`] columns: the first line starts with
+/// `first`, the others with `indent` spaces. Breaks between items; an item longer than a line
+/// is left whole. A `first` ending in a space is followed directly by the first item, any other
+/// by a space.
+fn wrap_items<S: AsRef<str>>(first: &str, indent: usize, items: &[S], sep: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_string();
-    // A prefix ending in a space is followed directly by the text, any other by a space.
     let mut empty = first.is_empty() || first.ends_with(' ');
-    for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > WIDTH {
+    let mut fresh = true;
+    for item in items {
+        let item = item.as_ref();
+        let gap = if empty {
+            0
+        } else if fresh {
+            1
+        } else {
+            sep.chars().count()
+        };
+        if !empty && line.chars().count() + gap + item.chars().count() > WIDTH {
             out.push_str(line.trim_end());
             out.push('\n');
             line = " ".repeat(indent);
             empty = true;
         }
         if !empty {
-            line.push(' ');
+            line.push_str(if fresh { " " } else { sep });
         }
-        line.push_str(word);
+        line.push_str(item);
         empty = false;
+        fresh = false;
     }
     out.push_str(line.trim_end());
     out.push('\n');
     out
+}
+
+/// `text` wrapped at spaces, as [`wrap_items`] does with its words.
+fn wrap(first: &str, indent: usize, text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    wrap_items(first, indent, &words, " ")
 }
 
 /// `s` cut to `n` characters, ending in `…` when cut.
@@ -209,17 +225,17 @@ fn latency_line(label: &str, l: &LatencySummary) -> String {
     )
 }
 
-/// `H13 12  H14 3` over the non-zero counts, or `none`.
-fn codes_text<'a>(errors: impl IntoIterator<Item = (&'a &'static str, &'a u64)>) -> String {
+/// `["H13 12", "H14 3"]` over the non-zero counts, or `["none"]`.
+fn codes<'a>(errors: impl IntoIterator<Item = (&'a &'static str, &'a u64)>) -> Vec<String> {
     let nonzero: Vec<String> = errors
         .into_iter()
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| format!("{k} {}", thousands(*n)))
         .collect();
     if nonzero.is_empty() {
-        "none".to_string()
+        vec!["none".to_string()]
     } else {
-        nonzero.join("  ")
+        nonzero
     }
 }
 
@@ -228,7 +244,12 @@ fn codes_text<'a>(errors: impl IntoIterator<Item = (&'a &'static str, &'a u64)>)
 fn op_notes(op: &OpSummary) -> String {
     let mut notes = String::new();
     if op.requests.failed > 0 {
-        notes.push_str(&wrap("  failed by code:", 4, &codes_text(&op.errors)));
+        notes.push_str(&wrap_items(
+            "  failed by code:",
+            4,
+            &codes(&op.errors),
+            "  ",
+        ));
     }
     if let Some(why) = &op.refused {
         notes.push_str(&wrap("  refused:", 4, why));
@@ -248,7 +269,7 @@ fn op_notes(op: &OpSummary) -> String {
                     "the checker predicted zero downtime, but {} request{} failed ({})",
                     thousands(op.requests.failed),
                     if op.requests.failed == 1 { "" } else { "s" },
-                    codes_text(&op.errors)
+                    codes(&op.errors).join(", ")
                 ),
             )),
             Some(true) if !zd.predicted => {
@@ -296,7 +317,7 @@ fn operations(summary: &Summary, out: &mut String) {
         ("took", Align::Right),
         ("batches", Align::Right),
         ("failed", Align::Right),
-        ("p99 before → during", Align::Right),
+        ("p99 before→during", Align::Right),
         ("slots", Align::Right),
         ("down s", Align::Right),
         ("ZD", Align::Left),
@@ -406,25 +427,7 @@ fn jobs(summary: &Summary, out: &mut String) {
 
 /// `label` then `items` two spaces apart, wrapped under the label.
 fn items_line(label: &str, items: &[String]) -> String {
-    let mut out = String::new();
-    let mut line = format!("{label:<LABEL$}");
-    let mut empty = true;
-    for item in items {
-        if !empty && line.chars().count() + 2 + item.chars().count() > WIDTH {
-            out.push_str(&line);
-            out.push('\n');
-            line = " ".repeat(LABEL);
-            empty = true;
-        }
-        if !empty {
-            line.push_str("  ");
-        }
-        line.push_str(item);
-        empty = false;
-    }
-    out.push_str(&line);
-    out.push('\n');
-    out
+    wrap_items(&format!("{label:<LABEL$}"), LABEL, items, "  ")
 }
 
 /// Dyno-hours by type and, when priced, their cost; autoscaler activity.
@@ -501,11 +504,7 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
             thousands(r.retries)
         );
     }
-    out.push_str(&wrap(
-        &format!("{:<LABEL$}", "errors"),
-        LABEL,
-        &codes_text(&s.errors),
-    ));
+    out.push_str(&items_line("errors", &codes(&s.errors)));
     out.push_str(&latency_line("latency ms", &s.latency_ms));
     out.push_str(&latency_line("queue ms", &s.queue_ms));
     let _ = writeln!(
@@ -647,7 +646,7 @@ mod tests {
         [[timeline]]
         at = "2m"
         action = "deploy"
-        name = "afternoon-deploy"
+        name = "friday-deploy"
         [[timeline]]
         at = "4m"
         action = "failover"
@@ -671,15 +670,21 @@ mod tests {
         };
         assert_eq!(lines[at("errors")], "errors       addon_unavailable 100");
         let want = [
-            "operation        action     start  took batches failed p99 before → during slots down s ZD",
-            "afternoon-deploy deploy   0:02:00 1m00s       5      0        100.0 → 100.0    15      0 \
-             no/YES",
-            "  ✗ capacity: web: 4 dynos, 1 replaced at a time; offered 1 busy slots (10 req/s at 2m) \
-             on 15",
-            "    remaining (3 × 5) → 6.7% ≤ 80%; worker: 1 dyno, 1 replaced at a time (at least 2 \
-             needed)",
+            concat!(
+                "operation      action      start   took  batches  failed  p99 before→during  ",
+                "slots  down s  ZD"
+            ),
+            concat!(
+                "friday-deploy  deploy    0:02:00  1m00s        5       0      100.0 → 100.0  ",
+                "   15       0  no/YES"
+            ),
+            "  ✗ capacity: web: 4 dynos, 1 replaced at a time; offered 1 busy slots (10 req/s at 2m) on 15",
+            "    remaining (3 × 5) → 6.7% ≤ 80%; worker: 1 dyno, 1 replaced at a time (at least 2 needed)",
             "  !! DISAGREEMENT: the checker predicted downtime (capacity), but no request failed",
-            "failover-1       failover 0:04:00 10.0s       0    100        100.0 → 100.0    20     10",
+            concat!(
+                "failover-1     failover  0:04:00  10.0s        0     100      100.0 → 100.0  ",
+                "   20      10"
+            ),
             "  failed by code: addon_unavailable 100",
             "ZD overall   predicted no, observed yes  !! 1 disagreement (above)",
         ];

@@ -205,7 +205,12 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
         all.counts.add(&totals.counts);
         all.latency.merge(&totals.latency);
         all.queue.merge(&totals.queue);
-        let app_stats = stats(&totals.counts, &totals.latency, &totals.queue, app.downtime_s);
+        let app_stats = stats(
+            &totals.counts,
+            &totals.latency,
+            &totals.queue,
+            app.downtime_s,
+        );
         let jobs = output
             .jobs
             .iter()
@@ -222,8 +227,19 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
                 (j.name.clone(), summary)
             })
             .collect();
-        let autoscale = AutoscaleCounts { added: app.autoscale_up, removed: app.autoscale_down };
-        apps.insert(app.name.clone(), AppSummary { stats: app_stats, traffic, jobs, autoscale });
+        let autoscale = AutoscaleCounts {
+            added: app.autoscale_up,
+            removed: app.autoscale_down,
+        };
+        apps.insert(
+            app.name.clone(),
+            AppSummary {
+                stats: app_stats,
+                traffic,
+                jobs,
+                autoscale,
+            },
+        );
     }
     Summary {
         scenario: scenario.name.clone(),

@@ -33,7 +33,12 @@ pub fn columns() -> Vec<String> {
         .map(|s| s.to_string())
         .collect();
     cols.extend(ErrorCode::ALL.iter().map(|c| format!("failed_{}", c.key())));
-    for group in [&TRAFFIC_TAIL[..], &PROCESS[..], &JOBS[..], &["operations"][..]] {
+    for group in [
+        &TRAFFIC_TAIL[..],
+        &PROCESS[..],
+        &JOBS[..],
+        &["operations"][..],
+    ] {
         cols.extend(group.iter().map(|s| s.to_string()));
     }
     cols
@@ -72,13 +77,22 @@ fn blanks(n: usize) -> impl Iterator<Item = String> {
 }
 
 fn key(time_s: u64, app: &str, kind: &str, name: &str) -> Vec<String> {
-    vec![time_s.to_string(), app.to_string(), kind.to_string(), name.to_string()]
+    vec![
+        time_s.to_string(),
+        app.to_string(),
+        kind.to_string(),
+        name.to_string(),
+    ]
 }
 
 impl<W: Write> SeriesSink for CsvSeries<W> {
     fn traffic(&mut self, r: &TrafficRow<'_>) -> io::Result<()> {
         let mut rec = key(r.time_s, r.app, "traffic", r.class);
-        rec.extend([r.arrivals.to_string(), r.ok.to_string(), r.failed.iter().sum::<u64>().to_string()]);
+        rec.extend([
+            r.arrivals.to_string(),
+            r.ok.to_string(),
+            r.failed.iter().sum::<u64>().to_string(),
+        ]);
         rec.extend(r.failed.iter().map(|n| n.to_string()));
         rec.extend([
             r.blocked.to_string(),
@@ -96,7 +110,18 @@ impl<W: Write> SeriesSink for CsvSeries<W> {
         rec.extend(blanks(request_columns()));
         // DynoState::ALL order: provisioning, starting, up, stopping, down, crashed.
         let [provisioning, starting, up, stopping, _down, crashed] = r.dynos;
-        rec.extend([up, r.busy, r.backlog, provisioning, starting, stopping, crashed].map(|n| n.to_string()));
+        rec.extend(
+            [
+                up,
+                r.busy,
+                r.backlog,
+                provisioning,
+                starting,
+                stopping,
+                crashed,
+            ]
+            .map(|n| n.to_string()),
+        );
         rec.extend(blanks(JOBS.len()));
         rec.push(r.operations.to_string());
         Ok(self.out.write_record(&rec)?)
@@ -145,8 +170,17 @@ mod tests {
             operations: "deploy-1",
         })
         .unwrap();
-        s.jobs(&JobRow { time_s: 3, app: "api", job: "email", enqueued: 4, done: 3, waiting: 1, running: 2, operations: "" })
-            .unwrap();
+        s.jobs(&JobRow {
+            time_s: 3,
+            app: "api",
+            job: "email",
+            enqueued: 4,
+            done: 3,
+            waiting: 1,
+            running: 2,
+            operations: "",
+        })
+        .unwrap();
         let text = String::from_utf8(s.finish().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
@@ -157,9 +191,18 @@ mod tests {
              backlog,dynos_provisioning,dynos_starting,dynos_stopping,dynos_crashed,jobs_enqueued,\
              jobs_done,jobs_waiting,jobs_running,operations"
         );
-        assert_eq!(lines[1], "3,api,traffic,default,10,9,1,0,1,0,0,0,0,0,0,0,0,0,0,2,12.5,,,,,,,,,,,,,deploy-1");
-        assert_eq!(lines[2], "3,api,process,web,,,,,,,,,,,,,,,,,,,5,7,0,1,2,1,0,,,,,deploy-1");
-        assert_eq!(lines[3], "3,api,jobs,email,,,,,,,,,,,,,,,,,,,,,,,,,,4,3,1,2,");
+        assert_eq!(
+            lines[1],
+            "3,api,traffic,default,10,9,1,0,1,0,0,0,0,0,0,0,0,0,0,2,12.5,,,,,,,,,,,,,deploy-1"
+        );
+        assert_eq!(
+            lines[2],
+            "3,api,process,web,,,,,,,,,,,,,,,,,,,5,7,0,1,2,1,0,,,,,deploy-1"
+        );
+        assert_eq!(
+            lines[3],
+            "3,api,jobs,email,,,,,,,,,,,,,,,,,,,,,,,,,,4,3,1,2,"
+        );
         let width = columns().len();
         for line in &lines {
             assert_eq!(line.split(',').count(), width, "{line}");

@@ -4,6 +4,7 @@
 //! builder in [`mod@load`] turns it into the typed [`Scenario`] with every default applied.
 
 pub mod addons;
+mod apps;
 pub mod error;
 pub mod load;
 pub mod ops;

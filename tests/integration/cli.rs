@@ -268,17 +268,18 @@ rejected! {
     rejects_app_name_with_a_dot:
         edit("name = \"api\"", "name = \"api.v2\""), "4:8", Some("apps[0].name"),
         ["\"api.v2\" is not a valid name", "letters, digits, `-` or `_`"];
-    rejects_reserved_timeline:
-        append("[[timeline]]\nat = \"10s\"\n"), "15:1", Some("timeline"),
-        ["reserved", "remove it"];
+    rejects_unknown_timeline_action:
+        append("[[timeline]]\nat = \"10s\"\naction = \"redeploy\"\n"), "17:10",
+        Some("timeline[0].action"), ["unknown variant `redeploy`", "expected one of", "`deploy`"];
     rejects_reserved_sweep:
         append("[sweep]\ncount = [1, 2]\n"), "15:1", Some("sweep"), ["reserved", "remove it"];
     rejects_reserved_expect:
         append("[[expect]]\nmetric = \"latency_ms.p99\"\n"), "15:1", Some("expect"),
         ["reserved", "remove it"];
-    rejects_reserved_addons:
-        append("[[apps.addons]]\nkind = \"postgres\"\n"), "15:1", Some("apps[0].addons"),
-        ["reserved", "remove it"];
+    rejects_unknown_addon_plan:
+        append("[[apps.addons]]\nname = \"DATABASE\"\nkind = \"postgres\"\nplan = \"hobby-dev\"\n"),
+        "18:8", Some("apps[0].addons[0].plan"),
+        ["unknown postgres plan \"hobby-dev\"", "postgres plans", "private-2"];
 }
 
 #[test]
@@ -327,7 +328,15 @@ const MIXED_CLASSES: [(&str, &str); 3] =
     [("admin", "reports"), ("api", "batch"), ("api", "browse")];
 const MIXED_PROCESSES: [(&str, &str); 3] = [("admin", "web"), ("api", "web"), ("api", "worker")];
 
-const REQUEST_KEYS: [&str; 6] = ["total", "ok", "failed", "blocked", "in_flight", "warmup"];
+const REQUEST_KEYS: [&str; 7] = [
+    "total",
+    "ok",
+    "failed",
+    "blocked",
+    "in_flight",
+    "warmup",
+    "retries",
+];
 const LATENCY_KEYS: [&str; 6] = ["mean", "p50", "p90", "p99", "p999", "max"];
 
 fn error_keys() -> BTreeSet<String> {
@@ -346,6 +355,7 @@ fn check_stats(s: &Value, at: &str) -> BTreeMap<String, u64> {
         ok + failed + n("blocked") + n("in_flight"),
         "{at}: total = ok + failed + blocked + in_flight"
     );
+    assert!(n("retries") <= total, "{at}: retries are part of total");
     assert_eq!(keys(&s["errors"]), error_keys(), "{at}.errors");
     let by_code: u64 = error_keys()
         .iter()
@@ -427,6 +437,29 @@ fn summary_counts_add_up_at_every_level() {
         .map(|(a, c)| (a.to_string(), c.to_string()))
         .collect();
     assert_eq!(classes_seen, want);
+
+    // Beside the request statistics: no jobs, no autoscaling, no operations, and dyno-hours
+    // of the formation over the whole run (admin web + api worker on private-m, 3 api web on
+    // private-s), unpriced.
+    for (app, a) in s["apps"].as_object().unwrap() {
+        assert_eq!(a["jobs"], serde_json::json!({}), "apps.{app}.jobs");
+        assert_eq!(
+            a["autoscale"],
+            serde_json::json!({ "added": 0, "removed": 0 }),
+            "apps.{app}.autoscale"
+        );
+    }
+    assert_eq!(s["operations"], serde_json::json!({}));
+    assert_eq!(
+        s["zero_downtime"],
+        serde_json::json!({ "predicted": null, "observed": null, "disagreements": [] })
+    );
+    let hours = |dynos: f64| ((dynos * 120.5 / 3600.0) * 1e6).round() / 1e6;
+    assert_eq!(
+        s["dyno_hours"],
+        serde_json::json!({ "private-m": hours(2.0), "private-s": hours(3.0) })
+    );
+    assert!(s["cost"].is_null(), "no [prices]: no cost");
 }
 
 #[test]
@@ -723,6 +756,136 @@ fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> 
         .collect()
 }
 
+/// Every operation, a `new` app, add-on, job, client retries and a partly priced formation: the
+/// summary sections operations add, with their nulls (a deploy still running at the end, a
+/// release that fails, non-deploy-like operations, an app with no "before" latency).
+const OPS: &str = r#"name = "ops"
+duration = "10m"
+
+[prices]
+"private-m" = 0.69
+
+[[apps]]
+name = "api"
+
+[[apps.processes]]
+type = "web"
+count = 4
+boot = "5s"
+
+[[apps.processes]]
+type = "worker"
+count = 2
+boot = "5s"
+
+[[apps.addons]]
+name = "DATABASE"
+kind = "postgres"
+plan = "private-0"
+
+[[apps.jobs]]
+name = "email"
+process = "worker"
+service = "500ms"
+
+[[apps.traffic]]
+name = "default"
+arrival = { process = "poisson", rate = "20/s" }
+service = { dist = "exponential", mean = "50ms" }
+client = { retries = 1, backoff = "1s" }
+addons = [{ addon = "DATABASE", hold = "50%" }]
+enqueue = { job = "email", per_request = 0.2 }
+
+[[apps]]
+name = "fresh"
+new = true
+
+[[apps.processes]]
+type = "web"
+count = 2
+boot = "5s"
+
+[[apps.traffic]]
+name = "default"
+arrival = { process = "poisson", rate = "5/s" }
+service = "20ms"
+
+[[timeline]]
+at = "1m"
+action = "deploy"
+app = "api"
+release_phase = "10s"
+
+[[timeline]]
+at = "1m"
+action = "deploy"
+app = "fresh"
+
+[[timeline]]
+at = "2m"
+action = "config_change"
+app = "api"
+release_phase = "5s"
+release_fails = true
+
+[[timeline]]
+at = "3m"
+action = "scale"
+app = "api"
+process = "web"
+count = 5
+
+[[timeline]]
+at = "4m"
+action = "change_type"
+app = "api"
+process = "worker"
+to = "private-l"
+
+[[timeline]]
+at = "5m"
+action = "restart"
+app = "api"
+process = "web"
+dyno = 2
+
+[[timeline]]
+at = "6m"
+action = "traffic"
+app = "api"
+class = "default"
+rate = "60/s"
+duration = "30s"
+
+[[timeline]]
+at = "7m"
+action = "failover"
+app = "api"
+addon = "DATABASE"
+duration = "5s"
+
+[[timeline]]
+at = "7m30s"
+action = "maintenance"
+app = "api"
+addon = "DATABASE"
+duration = "5s"
+
+[[timeline]]
+at = "9m55s"
+action = "deploy"
+app = "api"
+name = "late-deploy"
+"#;
+
+/// Runs `OPS` in a fresh directory and returns its summary.
+fn ops_summary() -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ops.toml");
+    fs::write(&path, OPS).unwrap();
+    run_ok(&path, &["--quiet"]).summary()
+}
+
 #[test]
 fn summaries_match_the_committed_schema() {
     let validator = schema_validator();
@@ -743,6 +906,39 @@ fn summaries_match_the_committed_schema() {
             assert!(s["latency_ms"]["p99"].is_null() && s["availability"].is_null());
         }
     }
+
+    let s = ops_summary();
+    let errors = schema_errors(&validator, &s);
+    assert!(errors.is_empty(), "ops: {errors:#?}");
+    // The summary exercises what the schema describes, nulls included.
+    let ops = s["operations"].as_object().unwrap();
+    assert_eq!(ops.len(), 10);
+    let actions: BTreeSet<&str> = ops
+        .values()
+        .map(|o| o["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        BTreeSet::from([
+            "deploy",
+            "config_change",
+            "scale",
+            "change_type",
+            "restart",
+            "traffic",
+            "failover",
+            "maintenance"
+        ])
+    );
+    assert!(ops["late-deploy"]["end_s"].is_null());
+    assert!(ops["late-deploy"]["batches"][0]["up_s"].is_null());
+    assert!(ops["config_change-1"]["aborted"].is_string());
+    assert!(ops["scale-1"]["zero_downtime"].is_null());
+    assert!(ops["deploy-2"]["latency_ms"]["before"]["p99"].is_null());
+    assert_eq!(ops["change_type-1"]["zero_downtime"]["predicted"], false);
+    assert!(u64_at(&s, "/requests/retries") > 0);
+    assert!(u64_at(&s, "/apps/api/jobs/email/done") > 0);
+    assert_eq!(s["cost"]["unpriced"], serde_json::json!(["private-l"]));
 }
 
 #[test]
@@ -761,7 +957,7 @@ fn schema_rejects_extra_missing_and_mistyped_keys() {
             s["apps"]["api"]["traffic"]["browse"]["extra"] = 1.into();
         }),
         ("extra error code", |s| {
-            s["apps"]["admin"]["errors"]["H99"] = 0.into();
+            s["apps"]["admin"]["errors"]["H98"] = 0.into();
         }),
         ("missing top-level key", |s| {
             s.as_object_mut().unwrap().remove("events");
@@ -784,6 +980,64 @@ fn schema_rejects_extra_missing_and_mistyped_keys() {
         ("app name with a dot", |s| {
             let app = s["apps"]["api"].clone();
             s["apps"]["api.v2"] = app;
+        }),
+    ];
+    for (what, mutate) in cases {
+        let mut doc = good.clone();
+        mutate(&mut doc);
+        assert!(!validator.is_valid(&doc), "{what}: must fail validation");
+    }
+
+    let good = ops_summary();
+    assert!(validator.is_valid(&good));
+    let cases: [(&str, Mutation); 12] = [
+        ("missing retries", |s| {
+            s["requests"].as_object_mut().unwrap().remove("retries");
+        }),
+        ("missing application failure code", |s| {
+            s["apps"]["api"]["errors"]
+                .as_object_mut()
+                .unwrap()
+                .remove("pool_timeout");
+        }),
+        ("extra key in a job", |s| {
+            s["apps"]["api"]["jobs"]["email"]["extra"] = 1.into();
+        }),
+        ("missing autoscale", |s| {
+            s["apps"]["api"]
+                .as_object_mut()
+                .unwrap()
+                .remove("autoscale");
+        }),
+        ("extra key in an operation", |s| {
+            s["operations"]["deploy-1"]["extra"] = 1.into();
+        }),
+        ("missing key in an operation", |s| {
+            s["operations"]["deploy-1"]
+                .as_object_mut()
+                .unwrap()
+                .remove("min_capacity_slots");
+        }),
+        ("unknown action", |s| {
+            s["operations"]["deploy-1"]["action"] = "redeploy".into();
+        }),
+        ("unknown zero-downtime condition", |s| {
+            s["operations"]["deploy-1"]["zero_downtime"]["conditions"][0]["name"] = "luck".into();
+        }),
+        ("batch count as a string", |s| {
+            s["operations"]["deploy-1"]["batches"][0]["dynos"] = "1".into();
+        }),
+        ("missing disagreements", |s| {
+            s["zero_downtime"]
+                .as_object_mut()
+                .unwrap()
+                .remove("disagreements");
+        }),
+        ("unknown dyno type in dyno_hours", |s| {
+            s["dyno_hours"]["private-xxl"] = 1.0.into();
+        }),
+        ("cost as a number", |s| {
+            s["cost"] = 0.75.into();
         }),
     ];
     for (what, mutate) in cases {

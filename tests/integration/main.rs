@@ -1,4 +1,6 @@
 //! spacesim's integration tests: one binary, a module per behaviour.
 
 mod cli;
+mod operations;
 mod queueing;
+mod scenario_ops;
