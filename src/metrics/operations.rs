@@ -36,7 +36,7 @@ use crate::engine::{NANOS_PER_SEC, SimDuration, SimTime};
 use crate::metrics::LatencyStats;
 use crate::model::codes::ErrorCode;
 use crate::model::zero_downtime::{Condition, Prediction};
-use crate::scenario::Scenario;
+use crate::scenario::{OpKind, Scenario};
 
 /// Length of the "before" latency window preceding an operation's scheduled time.
 pub const BEFORE_WINDOW: SimDuration = SimDuration::from_secs(5 * 60);
@@ -51,7 +51,6 @@ pub struct OpRecorder {
     capacity: Vec<u64>,
     /// App names, by index.
     app_names: Vec<String>,
-    grace: SimDuration,
 }
 
 #[derive(Debug)]
@@ -60,6 +59,9 @@ struct OpState {
     action: &'static str,
     app: usize,
     deploy_like: bool,
+    /// Requests ending this long after the end still count: the shutdown grace for operations
+    /// that stop dynos, zero for the others.
+    grace: SimDuration,
     at: SimTime,
     start: Option<SimTime>,
     end: Option<SimTime>,
@@ -83,10 +85,10 @@ struct Batch {
 
 impl OpState {
     /// True when a request ending at `t` counts against this operation.
-    fn attributes(&self, t: SimTime, grace: SimDuration) -> bool {
+    fn attributes(&self, t: SimTime) -> bool {
         match (self.start, self.end) {
             (Some(s), None) => t >= s,
-            (Some(s), Some(e)) => t >= s && t <= e + grace,
+            (Some(s), Some(e)) => t >= s && t <= e + self.grace,
             (None, _) => false,
         }
     }
@@ -113,6 +115,13 @@ impl OpRecorder {
                     action: op.kind.action(),
                     app: op.kind.app(),
                     deploy_like: op.kind.is_deploy_like(),
+                    grace: match op.kind {
+                        OpKind::Deploy { .. }
+                        | OpKind::Scale { .. }
+                        | OpKind::ChangeType { .. }
+                        | OpKind::Restart { .. } => scenario.platform.shutdown_grace,
+                        _ => SimDuration::ZERO,
+                    },
                     at: SimTime::ZERO + op.at,
                     start: None,
                     end: None,
@@ -141,7 +150,6 @@ impl OpRecorder {
             by_app,
             capacity,
             app_names: scenario.apps.iter().map(|a| a.name.clone()).collect(),
-            grace: scenario.platform.shutdown_grace,
         }
     }
 
@@ -230,7 +238,7 @@ impl OpRecorder {
     ) {
         for &i in &self.by_app[app] {
             let o = &mut self.ops[i];
-            if o.attributes(t, self.grace) {
+            if o.attributes(t) {
                 match outcome {
                     Ok(latency) => {
                         o.ok += 1;
@@ -271,7 +279,7 @@ impl OpRecorder {
         for &i in &self.by_app[app] {
             let o = &mut self.ops[i];
             let Some(start) = o.start else { continue };
-            let overlaps = to > start && o.end.is_none_or(|e| from <= e + self.grace);
+            let overlaps = to > start && o.end.is_none_or(|e| from <= e + o.grace);
             if overlaps {
                 o.downtime_s += 1;
             }

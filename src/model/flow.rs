@@ -119,7 +119,7 @@ impl Simulation<'_> {
                     let until = now + self.scenario.platform.quarantine;
                     self.dynos[d as usize].quarantined_until = until;
                     self.queue
-                        .schedule(until, Event::QuarantineOver { app: a as u32 });
+                        .schedule(until, Event::DispatchHeld { app: a as u32 });
                     candidates.retain(|&x| x != d);
                 }
                 admission => {

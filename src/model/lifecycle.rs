@@ -154,8 +154,11 @@ impl Simulation<'_> {
         let grew = routable.len() > self.apps[a].routable.len();
         self.apps[a].routable = routable;
         self.ops.capacity(a, now, slots);
-        if grew || !self.apps[a].held.is_empty() {
-            self.dispatch_held(now, a);
+        if grew && !self.apps[a].held.is_empty() {
+            // Route held requests after every event of this instant, so dynos that come up
+            // together share them (and the router's cap counts all of them).
+            self.queue
+                .schedule(now, Event::DispatchHeld { app: a as u32 });
         }
     }
 

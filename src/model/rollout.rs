@@ -112,6 +112,8 @@ impl Simulation<'_> {
                 {
                     proc_.dyno_type = to;
                     proc_.concurrency = concurrency.unwrap_or(to.default_concurrency);
+                    // The new type's speed from `[speeds]` (1.0 when not listed).
+                    proc_.speed = scenario.speeds.get(to.name).copied().unwrap_or(1.0);
                 }
                 let old = proc_.members.clone();
                 let provision = self.provisions();
@@ -576,6 +578,23 @@ impl Simulation<'_> {
         self.apps[a].ops_label = self.apps[a].active_ops.join("+");
     }
 
+    /// True when process `p`'s busy slots right now would fill at most half of its up dynos'
+    /// slots with one dyno fewer: the autoscaler's guard against removing a dyno mid-ramp.
+    fn fits_with_one_less(&self, a: usize, p: usize) -> bool {
+        let up: Vec<&crate::model::dyno::Dyno> = self.apps[a].processes[p]
+            .members
+            .iter()
+            .map(|&d| &self.dynos[d as usize])
+            .filter(|d| d.state == DynoState::Up)
+            .collect();
+        let busy: u64 = up
+            .iter()
+            .map(|d| u64::from(d.busy()) + d.waiting.len() as u64)
+            .sum();
+        let slots_after: u64 = up.iter().skip(1).map(|d| u64::from(d.concurrency)).sum();
+        2 * busy <= slots_after
+    }
+
     /// Members of app `a`: all, those of process `p`, or the one numbered `number` in `p`.
     fn members(&self, a: usize, p: Option<usize>, number: Option<u32>) -> Vec<u32> {
         let mut out: Vec<u32> = self.apps[a]
@@ -612,8 +631,10 @@ impl Simulation<'_> {
     }
 
     /// The autoscaler (facts §3.3): one web dyno more when the p95 response time of the last
-    /// minute is above the target, one fewer when it is below half the target and the last
-    /// change is five minutes old (assumptions: the window and the scale-down rule).
+    /// minute is above the target; one fewer when it is below half the target, the last change
+    /// is five minutes old and the busy slots would fill at most half of the remaining ones
+    /// (assumptions: the one-minute window and the scale-down rule; the platform only says it
+    /// "scales down less aggressively").
     pub(crate) fn autoscale(&mut self, now: SimTime, a: usize, p: usize) {
         let Some(auto) = self.scenario.apps[a].processes[p].autoscale.clone() else {
             return;
@@ -628,7 +649,11 @@ impl Simulation<'_> {
                 self.spawn(a, p, None, provision, now);
                 self.apps[a].processes[p].last_scale = now;
                 self.apps[a].autoscale_up += 1;
-            } else if p95 < target_ms / 2.0 && n > auto.min && since >= AUTOSCALE_DOWN_SPACING {
+            } else if p95 < target_ms / 2.0
+                && n > auto.min
+                && since >= AUTOSCALE_DOWN_SPACING
+                && self.fits_with_one_less(a, p)
+            {
                 let mut members = self.apps[a].processes[p].members.clone();
                 members.sort_by_key(|&d| self.dynos[d as usize].number);
                 if let Some(&d) = members.last() {

@@ -1,8 +1,8 @@
 //! One simulation run: the state of every app, dyno, request and job, and the event loop.
 //!
-//! The request flow lives in [`super::flow`], dyno lifecycles in [`super::lifecycle`],
-//! timeline operations in [`super::rollout`] and worker queues in [`super::jobs`]; all are
-//! `impl Simulation` blocks over the state defined here.
+//! The request flow lives in `flow.rs`, dyno lifecycles in `lifecycle.rs`, timeline operations
+//! in `rollout.rs` and worker queues in `jobs.rs`; all are `impl Simulation` blocks over the
+//! state defined here.
 //!
 //! # Lifecycle of a request
 //! An arrival goes to its app's router. With no routable web dyno it fails at once (H14) in a
@@ -178,8 +178,8 @@ pub(crate) enum Event {
     Timeout { handle: u64 },
     /// The client's own timeout for a request.
     ClientTimeout { handle: u64 },
-    /// A dyno's quarantine ends: held requests may be routed.
-    QuarantineOver { app: u32 },
+    /// A dyno became routable or left quarantine: held requests may be routed.
+    DispatchHeld { app: u32 },
     /// The Common Runtime router's hold on a request ends.
     HoldExpired { handle: u64 },
     /// A request waiting for an add-on connection gives up.
@@ -522,7 +522,7 @@ impl<'s> Simulation<'s> {
             Event::Timeout { handle } => self.on_router_timeout(now, handle),
             Event::ClientTimeout { handle } => self.on_client_timeout(now, handle),
             Event::HoldExpired { handle } => self.on_hold_expired(now, handle),
-            Event::QuarantineOver { app } => self.dispatch_held(now, app as usize),
+            Event::DispatchHeld { app } => self.dispatch_held(now, app as usize),
             Event::PoolTimeout { handle } => self.on_pool_timeout(now, handle),
             Event::ConnectionReleased { app, addon } => {
                 self.on_connection_released(now, app as usize, addon as usize)

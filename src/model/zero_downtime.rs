@@ -162,6 +162,23 @@ fn judge(
     let ai = op.kind.app();
     let app = &scenario.apps[ai];
     let mut conditions = Vec::with_capacity(5);
+    if let OpKind::Deploy {
+        release_fails: true,
+        ..
+    } = op.kind
+    {
+        // A failing release phase stops the release before any dyno changes (facts §2).
+        return Prediction {
+            op: i,
+            predicted: true,
+            conditions: vec![Condition {
+                name: "release_phase",
+                pass: true,
+                detail: "the release phase fails, so nothing is rolled out and no dyno restarts"
+                    .to_string(),
+            }],
+        };
+    }
 
     // (1) Deployed at least once and running.
     conditions.push(if !app.new {
@@ -209,7 +226,9 @@ fn judge(
     };
     let common = scenario.space.runtime == Runtime::Common;
     let replaces_web = processes.iter().any(|&p| app.processes[p].is_web());
-    if common && app.preboot {
+    // Preboot covers releases (deploys, config changes); restarts and type changes do not use it.
+    let prebooted = app.preboot && matches!(op.kind, OpKind::Deploy { .. });
+    if common && prebooted {
         let detail = match app.processes.iter().position(|p| p.is_web()) {
             Some(w) if replaces_web => format!(
                 "Common Runtime preboot: the new web dynos boot beside the {} old ones, which \
@@ -265,11 +284,19 @@ fn judge(
             ),
         });
     }
-    if common && !app.preboot {
+    if common && !prebooted {
+        let detail = if app.preboot {
+            format!(
+                "Common Runtime: preboot covers deploys only; a {} stops and boots its dynos together",
+                op.kind.action()
+            )
+        } else {
+            "Common Runtime without preboot restarts all dynos together".to_string()
+        };
         conditions.push(Condition {
             name: "rolling_runtime",
             pass: false,
-            detail: "Common Runtime without preboot restarts all dynos together".to_string(),
+            detail,
         });
     }
 
@@ -664,13 +691,14 @@ mod tests {
         push(&mut s, "second", 600, deploy(SchemaChange::Compatible));
         let p = predict(&s);
         assert_eq!(p.iter().map(|p| p.op).collect::<Vec<_>>(), [0, 1, 2]);
-        // Neither the failing release nor the first real one had a running app before them.
-        for q in &p[..2] {
-            assert!(!q.predicted);
-            let c = cond(q, "deployed_and_running");
-            assert!(!c.pass);
-            assert!(c.detail.contains("is new"), "{}", c.detail);
-        }
+        // The failing release changes nothing, so it cannot cause downtime; the first real
+        // release had no running app before it.
+        assert!(p[0].predicted);
+        assert_eq!(p[0].conditions[0].name, "release_phase");
+        assert!(!p[1].predicted);
+        let c = cond(&p[1], "deployed_and_running");
+        assert!(!c.pass);
+        assert!(c.detail.contains("is new"), "{}", c.detail);
         assert!(p[2].predicted, "{:?}", p[2]);
         assert!(
             cond(&p[2], "deployed_and_running")

@@ -4,7 +4,7 @@
 //! names are shortened (the full name is in `summary.json`), and long reasons wrap with a
 //! hanging indent. Sections appear only when the run has something to put in them: the
 //! operations table when the scenario has a timeline, the jobs table when it has job kinds,
-//! dyno-hours and cost when it has operations, jobs or prices.
+//! dyno-hours when it has operations, jobs, autoscaling or prices, and cost when it has prices.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -444,10 +444,15 @@ fn dynos(summary: &Summary, out: &mut String) {
         }
     }
     let d = &summary.operations.dynos;
+    // A run without operations, jobs, autoscaling or prices keeps its formation: its dyno-hours
+    // say nothing the scenario does not.
     let any_jobs = summary.apps.values().any(|a| !a.jobs.is_empty());
-    if d.dyno_hours.is_empty()
-        || (summary.operations.operations.is_empty() && !any_jobs && d.cost.is_none())
-    {
+    let autoscaled = summary
+        .apps
+        .values()
+        .any(|a| a.autoscale.added + a.autoscale.removed > 0);
+    let changes = !summary.operations.operations.is_empty() || any_jobs || autoscaled;
+    if d.dyno_hours.is_empty() || (!changes && d.cost.is_none()) {
         return;
     }
     let mut hours: Vec<String> = d

@@ -19,6 +19,7 @@ pub(crate) fn build_process(
     pkey: &str,
     runtime: Runtime,
     build_ctx: &BuildCtx,
+    speeds: &std::collections::BTreeMap<String, f64>,
 ) -> Result<ProcessSpec, ScenarioError> {
     let p = spanned.get_ref();
     let kind = p.kind.get_ref();
@@ -72,7 +73,7 @@ pub(crate) fn build_process(
             ));
         }
         Some(s) => *s.get_ref(),
-        None => 1.0,
+        None => speeds.get(dyno_type.name).copied().unwrap_or(1.0),
     };
     let boot = match &p.boot {
         Some(b) => build_service(b.get_ref(), build_ctx)

@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::addons::build_addons;
 use super::apps::{build_jobs, build_preboot, build_process, build_traffic};
 use super::error::{Location, ScenarioError, line_col};
-use super::platform::{build_platform, build_prices};
+use super::platform::{build_platform, build_prices, build_speeds};
 use super::raw::{RawPolicy, RawRuntime, RawScenario};
 use super::spec::*;
 use super::timeline::build_timeline;
@@ -312,6 +312,7 @@ fn build(
     };
     let platform = build_platform(ctx, raw.platform.as_ref(), space.runtime, &build_ctx)?;
     let prices = build_prices(ctx, raw.prices.as_ref())?;
+    let speeds = build_speeds(ctx, raw.speeds.as_ref())?;
     let mut apps = Vec::with_capacity(raw.apps.len());
     let mut app_names = BTreeSet::new();
     for (ai, app) in raw.apps.iter().enumerate() {
@@ -330,7 +331,7 @@ fn build(
         let mut kinds = BTreeSet::new();
         for (pi, p) in app.processes.iter().enumerate() {
             let pkey = format!("{akey}.processes[{pi}]");
-            let process = build_process(ctx, p, &pkey, space.runtime, &build_ctx)?;
+            let process = build_process(ctx, p, &pkey, space.runtime, &build_ctx, &speeds)?;
             if !kinds.insert(process.kind.clone()) {
                 return Err(ctx.err(
                     p.get_ref().kind.span(),
@@ -408,6 +409,7 @@ fn build(
         apps,
         timeline,
         prices,
+        speeds,
         source: Source {
             path: None,
             sha256,

@@ -131,42 +131,60 @@ pub(super) fn build_platform(
     Ok(p)
 }
 
-/// Builds `[prices]`: dyno type names (canonical, lowercase) to USD per dyno-hour.
+/// `[prices]`: US dollars per dyno-hour by dyno type (0 or more).
 pub(super) fn build_prices(
     ctx: &Checker,
     raw: Option<&BTreeMap<Spanned<String>, Spanned<f64>>>,
 ) -> Result<BTreeMap<String, f64>, ScenarioError> {
-    let mut prices = BTreeMap::new();
-    for (name, price) in raw.into_iter().flatten() {
-        let key = format!("prices.{}", name.get_ref());
+    build_per_type(ctx, raw, "prices", |v| {
+        (v.is_finite() && v >= 0.0).then_some(()).ok_or_else(|| {
+            format!("a price must be a number of US dollars per dyno-hour, 0 or more; got {v}")
+        })
+    })
+}
+
+/// `[speeds]`: how much faster than as measured each dyno type serves (above 0; default 1.0, an
+/// assumption: the platform publishes compute multipliers, not request speed).
+pub(super) fn build_speeds(
+    ctx: &Checker,
+    raw: Option<&BTreeMap<Spanned<String>, Spanned<f64>>>,
+) -> Result<BTreeMap<String, f64>, ScenarioError> {
+    build_per_type(ctx, raw, "speeds", |v| {
+        (v.is_finite() && v > 0.0)
+            .then_some(())
+            .ok_or_else(|| format!("a speed must be a number above 0 (1.0 = as measured); got {v}"))
+    })
+}
+
+/// A table keyed by dyno type name (case-insensitive, stored under the canonical name).
+fn build_per_type(
+    ctx: &Checker,
+    raw: Option<&BTreeMap<Spanned<String>, Spanned<f64>>>,
+    section: &str,
+    check: impl Fn(f64) -> Result<(), String>,
+) -> Result<BTreeMap<String, f64>, ScenarioError> {
+    let mut out = BTreeMap::new();
+    for (name, value) in raw.into_iter().flatten() {
+        let key = format!("{section}.{}", name.get_ref());
         let t = dyno_type::lookup(name.get_ref()).ok_or_else(|| {
             ctx.err(
                 name.span(),
                 &key,
                 format!(
-                    "unknown dyno type \"{}\"; prices are per dyno type, one of: {}",
+                    "unknown dyno type \"{}\"; `[{section}]` is keyed by dyno type, one of: {}",
                     name.get_ref(),
                     dyno_type::names().join(", ")
                 ),
             )
         })?;
-        let value = *price.get_ref();
-        if !(value.is_finite() && value >= 0.0) {
-            return Err(ctx.err(
-                price.span(),
-                &key,
-                format!(
-                    "a price must be a number of US dollars per dyno-hour, 0 or more; got {value}"
-                ),
-            ));
-        }
-        if prices.insert(t.name.to_string(), value).is_some() {
+        check(*value.get_ref()).map_err(|m| ctx.err(value.span(), &key, m))?;
+        if out.insert(t.name.to_string(), *value.get_ref()).is_some() {
             return Err(ctx.err(
                 name.span(),
                 &key,
-                format!("dyno type \"{}\" has two prices", t.name),
+                format!("dyno type \"{}\" appears twice in `[{section}]`", t.name),
             ));
         }
     }
-    Ok(prices)
+    Ok(out)
 }

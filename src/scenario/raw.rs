@@ -43,6 +43,8 @@ pub struct RawScenario {
     pub platform: Option<RawPlatform>,
     /// `[prices]`: USD per dyno-hour by dyno type name, e.g. `"private-m" = 0.69`.
     pub prices: Option<BTreeMap<Spanned<String>, Spanned<f64>>>,
+    /// `[speeds]`: service-time divisor by dyno type name, e.g. `"private-l" = 1.6`.
+    pub speeds: Option<BTreeMap<Spanned<String>, Spanned<f64>>>,
     /// The apps.
     #[serde(default)]
     pub apps: Vec<Spanned<RawApp>>,

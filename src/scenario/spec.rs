@@ -15,7 +15,7 @@
 //! | `processes.dyno_type` | `private-m` (`shield-m` with shield, `standard-1x` in common) | assumption |
 //! | `processes.concurrency` | the dyno type's default | facts §4.1 (Python `WEB_CONCURRENCY`) |
 //! | `processes.backlog` | 1024 | assumption: Puma's default listen backlog |
-//! | `processes.speed` | 1.0 | assumption: service times are as measured on the simulated type |
+//! | `processes.speed` | `[speeds]` of its type, else 1.0 | assumption: service times are as measured on the simulated type |
 //! | `simulator.max_in_flight` | 1,000,000 | simulator limit: bounds memory to ~100 MB |
 
 use std::collections::BTreeMap;
@@ -85,6 +85,8 @@ pub struct Scenario {
     pub timeline: Vec<Operation>,
     /// Price per dyno-hour by dyno type name, when the scenario gives prices.
     pub prices: BTreeMap<String, f64>,
+    /// Service-time divisor by dyno type name (types not listed: 1.0).
+    pub speeds: BTreeMap<String, f64>,
     /// Where the scenario came from.
     pub source: Source,
 }

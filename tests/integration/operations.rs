@@ -1325,3 +1325,168 @@ fn a_new_app_serves_nothing_until_its_first_deploy_is_up() {
     assert!(b(&v, "operations.deploy-2.zero_downtime.observed"));
     assert_eq!(u(&v, "operations.deploy-2.requests.failed"), 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Speed factors, daily cycling, autoscaling and the Common Runtime's retries.
+
+/// `[speeds]` gives each dyno type a service-time divisor; a type change picks up the new
+/// type's. Constant 400 ms service, one slot each: 400 ms before, 200 ms after moving to a
+/// type twice as fast.
+#[test]
+fn type_change_picks_up_the_new_types_speed() {
+    let text = r#"
+        duration = "10m"
+        [speeds]
+        "private-l" = 2.0
+        [[apps]]
+        name = "api"
+        [[apps.processes]]
+        type = "web"
+        count = 2
+        concurrency = 1
+        [[apps.traffic]]
+        name = "default"
+        arrival = { process = "constant", rate = "1/s" }
+        service = "400ms"
+        [[timeline]]
+        at = "2m"
+        action = "change_type"
+        process = "web"
+        to = "private-l"
+        concurrency = 1
+    "#;
+    let v = run_json(text);
+    assert_eq!(f(&v, "latency_ms.max"), 400.0);
+    // HDR keeps three significant digits: 200 ms reads as 200.063 ms.
+    assert!(
+        (f(&v, "latency_ms.p50") - 200.0).abs() < 0.2,
+        "most requests come after the change"
+    );
+    let s = scenario(text);
+    assert_eq!(s.speeds.get("private-l"), Some(&2.0));
+    assert_eq!(
+        s.apps[0].processes[0].speed, 1.0,
+        "private-m is not listed: 1.0"
+    );
+}
+
+/// Daily cycling (facts §2): each dyno restarts once between 24 h and 24 h + 216 min after it
+/// came up. Over 30 h one dyno is seen starting exactly once, inside that window.
+#[test]
+fn daily_cycling_restarts_each_dyno_once_a_day() {
+    let text = r#"
+        duration = "30h"
+        [platform]
+        cycling = true
+        [[apps]]
+        name = "api"
+        [[apps.processes]]
+        type = "web"
+        count = 1
+        boot = "20s"
+        [[apps.traffic]]
+        name = "default"
+        arrival = { process = "constant", rate = "0.01/s" }
+        service = "10ms"
+    "#;
+    let (_, rows) = run_rows(&scenario(text));
+    let starting: Vec<u64> = rows
+        .process
+        .iter()
+        .filter(|r| r.2[STARTING] > 0)
+        .map(|r| r.0)
+        .collect();
+    assert!(!starting.is_empty(), "the dyno was cycled");
+    let (first, last) = (starting[0], *starting.last().unwrap());
+    assert!(
+        (86_400..86_400 + 216 * 60).contains(&first),
+        "cycled at {first} s"
+    );
+    assert!(
+        last - first < 20,
+        "one 20 s boot, not several: {starting:?}"
+    );
+    // A Private Space router holds nothing: requests arriving in the 20 s restart gap of the
+    // only dyno fail at once (H14), and nothing else fails.
+    let v = run_json(text);
+    assert_eq!(u(&v, "requests.failed"), u(&v, "errors.H14"));
+    assert!(u(&v, "errors.H14") <= 3, "{}", u(&v, "errors.H14"));
+}
+
+/// The autoscaler adds web dynos while the p95 is above the target (one per minute at most,
+/// up to `max`) and the latency comes down.
+#[test]
+fn autoscaling_adds_dynos_until_the_p95_meets_the_target() {
+    let text = r#"
+        duration = "30m"
+        [[apps]]
+        name = "api"
+        [[apps.processes]]
+        type = "web"
+        count = 2
+        concurrency = 4
+        autoscale = { min = 2, max = 8, p95 = "500ms" }
+        [[apps.traffic]]
+        name = "default"
+        arrival = { process = "poisson", rate = "40/s" }
+        service = { dist = "exponential", mean = "200ms" }
+    "#;
+    let v = run_json(text);
+    // 40/s × 0.2 s = 8 busy slots on 8: saturated until dynos are added.
+    let added = u(&v, "apps.api.autoscale.added");
+    assert!((2..=6).contains(&added), "added {added}");
+    assert!(u(&v, "apps.api.autoscale.removed") <= added);
+    let (_, rows) = run_rows(&scenario(text));
+    let up_at = |s: u64| {
+        rows.process
+            .iter()
+            .find(|r| r.0 == s)
+            .map(|r| r.2[UP])
+            .unwrap()
+    };
+    assert_eq!(up_at(30), 2);
+    assert!(up_at(1790) >= 3, "{}", up_at(1790));
+    // Never more than one change a minute: at most 30 changes in 30 minutes, and monotone
+    // growth while overloaded.
+    assert!(added <= 30);
+}
+
+/// The Common Runtime router retries a refusing dyno's request on other dynos and quarantines
+/// the refuser for 5 s (facts §1.2); the Private Space router does not retry. One slot and no
+/// backlog per dyno, 1 s requests at 1.5 per second on two dynos: the second router finds the
+/// other dyno free when the first is busy, so only the Private Space loses requests to H21.
+#[test]
+fn common_runtime_retries_refused_connections_private_space_does_not() {
+    let text = |runtime: &str| {
+        format!(
+            r#"
+            duration = "10m"
+            [router]
+            policy = "round_robin"
+            [space]
+            runtime = "{runtime}"
+            [[apps]]
+            name = "api"
+            [[apps.processes]]
+            type = "web"
+            count = 2
+            concurrency = 1
+            backlog = 0
+            [[apps.traffic]]
+            name = "default"
+            arrival = {{ process = "poisson", rate = "1.5/s" }}
+            service = "1s"
+            "#
+        )
+    };
+    let private = run_json(&text("private"));
+    let common = run_json(&text("common"));
+    assert_eq!(
+        u(&private, "requests.total"),
+        u(&common, "requests.total"),
+        "same arrivals"
+    );
+    let (p, c) = (u(&private, "errors.H21"), u(&common, "errors.H21"));
+    assert!(p > 0, "private refuses: {p}");
+    assert!(c < p, "common retries on the other dyno: {c} vs {p}");
+}
