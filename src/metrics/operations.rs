@@ -361,7 +361,8 @@ impl OpRecorder {
 /// What one operation cost.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpResult {
-    /// Operation name (unique in the timeline).
+    /// Operation name (unique in the timeline); the summary's key, not written inside.
+    #[serde(skip)]
     pub name: String,
     /// Action, as written in scenario files (`deploy`, `scale`, ...).
     pub action: &'static str,

@@ -226,7 +226,7 @@ impl ArrivalProcess {
     }
 
     /// The instantaneous rate at `t` ns, per second (zero for a trace).
-    fn rate_at(&self, t: u64) -> f64 {
+    pub fn rate_at(&self, t: u64) -> f64 {
         match self {
             ArrivalProcess::Constant { rate } | ArrivalProcess::Poisson { rate } => {
                 rate.as_per_sec()

@@ -420,66 +420,9 @@ fn class_rate(
 /// rate: its mean rate over `[0, horizon]` is returned instead (zero if the file cannot be read,
 /// which fails the run itself).
 pub fn rate_at(arrival: &ArrivalProcess, t: SimDuration, horizon: SimDuration) -> f64 {
-    let t = t.0;
     match arrival {
-        ArrivalProcess::Constant { rate } | ArrivalProcess::Poisson { rate } => rate.as_per_sec(),
-        ArrivalProcess::Ramp {
-            from,
-            to,
-            start,
-            end,
-        } => {
-            let (s, e) = (start.0, end.0.max(start.0));
-            if t < s {
-                from.as_per_sec()
-            } else if t >= e {
-                to.as_per_sec()
-            } else {
-                let frac = (t - s) as f64 / (e - s) as f64;
-                from.as_per_sec() + (to.as_per_sec() - from.as_per_sec()) * frac
-            }
-        }
-        ArrivalProcess::Steps { steps } => {
-            let i = steps.partition_point(|(at, _)| at.0 <= t);
-            if i == 0 {
-                0.0
-            } else {
-                steps[i - 1].1.as_per_sec()
-            }
-        }
-        ArrivalProcess::Diurnal {
-            period,
-            trough,
-            peak,
-            peak_at,
-        } => {
-            let (lo, hi) = (trough.as_per_sec(), peak.as_per_sec());
-            let (mid, amp) = ((hi + lo) / 2.0, (hi - lo) / 2.0);
-            if period.0 == 0 {
-                return mid;
-            }
-            let phase = (i128::from(t) - i128::from(peak_at.0)).rem_euclid(i128::from(period.0));
-            let angle = std::f64::consts::TAU * phase as f64 / period.0 as f64;
-            (mid + amp * angle.cos()).max(0.0)
-        }
-        ArrivalProcess::Burst {
-            base,
-            rate,
-            on,
-            off,
-            start,
-        } => {
-            if t < start.0 {
-                return base.as_per_sec();
-            }
-            let cycle = on.0.saturating_add(off.0).max(1);
-            if (t - start.0) % cycle < on.0 {
-                rate.as_per_sec()
-            } else {
-                base.as_per_sec()
-            }
-        }
         ArrivalProcess::Trace(_) => arrival.mean_rate(horizon).unwrap_or(0.0),
+        _ => arrival.rate_at(t.0),
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::operations::{BatchResult, OpLatency, OpRequests, OpResult, ZeroDowntime};
+use crate::metrics::operations::OpResult;
 use crate::model::zero_downtime::Prediction;
 
 /// The sections the summary flattens into its top level.
@@ -24,59 +24,9 @@ pub struct OperationSections {
     pub dynos: DynoHours,
 }
 
-/// One operation in `operations.<name>`: an [`OpResult`] without its name, which is the key.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OpSummary {
-    /// Action, as written in scenario files.
-    pub action: &'static str,
-    /// The app it acted on.
-    pub app: String,
-    /// When it started; its scheduled time if it never started.
-    pub start_s: f64,
-    /// When it ended; null if it was still running at the end of the run.
-    pub end_s: Option<f64>,
-    /// End − start; to the run's end if it never ended; zero if it never started.
-    pub duration_s: f64,
-    /// The rollout's batches, in order.
-    pub batches: Vec<BatchResult>,
-    /// Requests of the app that ended during it (and its shutdown grace).
-    pub requests: OpRequests,
-    /// Failed requests during it by code; every code always present.
-    pub errors: BTreeMap<&'static str, u64>,
-    /// Latency of successful requests during it and in the 5 minutes before it.
-    pub latency_ms: OpLatency,
-    /// Fewest web serving slots while it ran; null if it never started.
-    pub min_capacity_slots: Option<u64>,
-    /// Down seconds of the app overlapping it.
-    pub downtime_s: u64,
-    /// Why the platform refused it, if it did.
-    pub refused: Option<String>,
-    /// Why it was aborted, if it was.
-    pub aborted: Option<String>,
-    /// Predicted against observed, for deploy-like operations.
-    pub zero_downtime: Option<ZeroDowntime>,
-}
-
-impl From<OpResult> for OpSummary {
-    fn from(r: OpResult) -> OpSummary {
-        OpSummary {
-            action: r.action,
-            app: r.app,
-            start_s: r.start_s,
-            end_s: r.end_s,
-            duration_s: r.duration_s,
-            batches: r.batches,
-            requests: r.requests,
-            errors: r.errors,
-            latency_ms: r.latency_ms,
-            min_capacity_slots: r.min_capacity_slots,
-            downtime_s: r.downtime_s,
-            refused: r.refused,
-            aborted: r.aborted,
-            zero_downtime: r.zero_downtime,
-        }
-    }
-}
+/// One operation in `operations.<name>`: the recorder's result; its name is the map's key and
+/// is not written again inside.
+pub type OpSummary = OpResult;
 
 /// `zero_downtime`: over every deploy-like operation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -174,7 +124,7 @@ pub fn sections(
             key = format!("{} ({n})", op.name);
             n += 1;
         }
-        operations.insert(key, OpSummary::from(op));
+        operations.insert(key, op);
     }
     OperationSections {
         operations,
@@ -238,7 +188,7 @@ fn micro(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::operations::Percentiles;
+    use crate::metrics::operations::{OpLatency, OpRequests, Percentiles, ZeroDowntime};
     use crate::model::codes::ErrorCode;
     use crate::model::zero_downtime::Condition;
 
