@@ -6,6 +6,7 @@
 //! turns it into the summary, CSV and histogram files; [`cli`] is the command-line edge.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod metrics;

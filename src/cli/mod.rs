@@ -4,6 +4,7 @@
 //! assertion failed, a rule is broken); 2 the input or environment is wrong (unreadable or
 //! invalid file, unwritable output); 130 interrupted.
 
+mod check;
 mod run;
 
 use std::io::Write;
@@ -30,6 +31,39 @@ pub enum Command {
     /// Simulate one scenario; print a summary and write summary.json, timeseries.csv and
     /// latency histograms (.hgrm).
     Run(RunArgs),
+    /// Run scenarios and judge their `[[expect]]` assertions (and a baseline), for CI.
+    Check(CheckArgs),
+}
+
+/// Arguments of `spacesim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files and folders (their *.toml) [default: scenarios/].
+    pub paths: Vec<PathBuf>,
+    /// Worker threads [default: one per core]; results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Runs per scenario; assertions judge the mean, or with `confidence` the confidence limit.
+    #[arg(long, default_value_t = 1)]
+    pub replications: u32,
+    /// Write JUnit XML (one testcase per assertion) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Compare each scenario's metrics with this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Relative regression allowed against the baseline.
+    #[arg(long, default_value = "5%")]
+    pub tolerance: String,
+    /// Rewrite the baseline file with this run's metrics.
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Print only the verdict.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `spacesim run`.
@@ -53,6 +87,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Check(args) => check::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

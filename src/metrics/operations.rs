@@ -339,6 +339,7 @@ impl OpRecorder {
                         })
                         .collect(),
                     requests: OpRequests { ok: o.ok, failed },
+                    failed,
                     errors: ErrorCode::ALL
                         .iter()
                         .map(|c| (c.key(), o.failed_by_code[c.index()]))
@@ -379,6 +380,9 @@ pub struct OpResult {
     pub batches: Vec<BatchResult>,
     /// Requests of the app that ended during the operation (and its shutdown grace).
     pub requests: OpRequests,
+    /// Of those, the failed ones (all codes): `operations.<name>.failed`, the number most
+    /// assertions want.
+    pub failed: u64,
     /// Failed requests during it by code; every code always present.
     pub errors: BTreeMap<&'static str, u64>,
     /// Latency of successful requests during it and in the 5 minutes before it.

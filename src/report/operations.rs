@@ -205,6 +205,7 @@ mod tests {
             duration_s: 100.0,
             batches: vec![],
             requests: OpRequests { ok: 10, failed },
+            failed,
             errors,
             latency_ms: OpLatency {
                 during: Percentiles {

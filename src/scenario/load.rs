@@ -137,6 +137,11 @@ impl Checker<'_> {
         }
     }
 
+    /// 1-based line of a span's start.
+    pub(super) fn line(&self, span: Range<usize>) -> usize {
+        line_col(self.text, span.start).0
+    }
+
     fn reserved<T>(
         &self,
         value: &Option<Spanned<T>>,
@@ -190,11 +195,7 @@ fn build(
     sha256: String,
 ) -> Result<Scenario, ScenarioError> {
     ctx.reserved(&raw.sweep, "sweep", "parameter sweeps")?;
-    ctx.reserved(
-        &raw.expect,
-        "expect",
-        "assertions checked by `spacesim check`",
-    )?;
+    let expect = super::expect::build_expectations(ctx, &raw.expect)?;
 
     let name = match &raw.name {
         Some(n) => check_name(ctx, n, "name")?,
@@ -410,6 +411,7 @@ fn build(
         timeline,
         prices,
         speeds,
+        expect,
         source: Source {
             path: None,
             sha256,

@@ -6,6 +6,7 @@
 pub mod addons;
 mod apps;
 pub mod error;
+pub mod expect;
 pub mod load;
 pub mod ops;
 pub mod platform;

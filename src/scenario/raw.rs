@@ -53,8 +53,9 @@ pub struct RawScenario {
     pub timeline: Vec<Spanned<RawOp>>,
     /// Reserved: parameter sweeps.
     pub sweep: Option<Spanned<toml::Value>>,
-    /// Reserved: assertions.
-    pub expect: Option<Spanned<toml::Value>>,
+    /// Assertions checked by `spacesim check`.
+    #[serde(default)]
+    pub expect: Vec<Spanned<super::expect::RawExpect>>,
 }
 
 /// `[router]`.

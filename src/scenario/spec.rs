@@ -87,6 +87,8 @@ pub struct Scenario {
     pub prices: BTreeMap<String, f64>,
     /// Service-time divisor by dyno type name (types not listed: 1.0).
     pub speeds: BTreeMap<String, f64>,
+    /// Assertions for `spacesim check`.
+    pub expect: Vec<super::expect::Expectation>,
     /// Where the scenario came from.
     pub source: Source,
 }

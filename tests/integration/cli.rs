@@ -273,9 +273,9 @@ rejected! {
         Some("timeline[0].action"), ["unknown variant `redeploy`", "expected one of", "`deploy`"];
     rejects_reserved_sweep:
         append("[sweep]\ncount = [1, 2]\n"), "15:1", Some("sweep"), ["reserved", "remove it"];
-    rejects_reserved_expect:
-        append("[[expect]]\nmetric = \"latency_ms.p99\"\n"), "15:1", Some("expect"),
-        ["reserved", "remove it"];
+    rejects_unknown_expect_operator:
+        append("[[expect]]\nmetric = \"latency_ms.p99\"\nop = \"=<\"\nvalue = \"300ms\"\n"),
+        "17:6", Some("expect[0].op"), ["unknown operator \"=<\"", "< <= == != >= >"];
     rejects_unknown_addon_plan:
         append("[[apps.addons]]\nname = \"DATABASE\"\nkind = \"postgres\"\nplan = \"hobby-dev\"\n"),
         "18:8", Some("apps[0].addons[0].plan"),

@@ -1,5 +1,6 @@
 //! spacesim's integration tests: one binary, a module per behaviour.
 
+mod check;
 mod cli;
 mod operations;
 mod queueing;

@@ -1,0 +1,164 @@
+//! `spacesim check`: run scenarios, judge their `[[expect]]` assertions and compare them with a
+//! baseline, for CI.
+//!
+//! Scenarios run in parallel (rayon), each on its own seeds, and outcomes are collected in input
+//! order, so the report is the same whatever the thread count. A scenario without assertions
+//! must simply load and run. Exporters: the printed table (in `cli`), [`junit`], [`json`].
+
+pub mod baseline;
+pub mod eval;
+pub mod json;
+pub mod junit;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+use rayon::prelude::*;
+use serde_json::Value;
+
+use self::baseline::Baseline;
+use self::report::{AssertionResult, CheckReport, Kind, ScenarioOutcome, Status};
+use crate::engine::stream;
+use crate::metrics::NullSink;
+use crate::model::sim;
+use crate::report::summarize;
+use crate::scenario;
+
+/// A scenario's name and its baseline metrics by path.
+pub type ScenarioMetrics = (String, BTreeMap<String, f64>);
+
+/// How to check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Runs per scenario (seeds derived from the scenario's seed).
+    pub replications: u32,
+    /// Baseline to compare with.
+    pub baseline: Option<Baseline>,
+    /// Default relative tolerance for baseline comparisons.
+    pub tolerance: f64,
+}
+
+/// The scenario files under `paths` (files as given; folders: their `*.toml`, sorted, not
+/// recursing), or a message naming a path that does not exist.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: cannot list the folder: {e}", p.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    Ok(files)
+}
+
+/// The seed of replication `r` of a scenario with root `seed`: the seed itself for the first,
+/// then values derived from (seed, replication number), independent of thread order.
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    if r == 0 {
+        seed
+    } else {
+        stream(seed, &format!("replication/{r}")).next_u64()
+    }
+}
+
+/// Runs and judges every file; outcomes in file order, plus each scenario's baseline metrics
+/// (from its first replication) for `--update-baseline`.
+pub fn check(
+    files: &[PathBuf],
+    opts: &CheckOptions,
+) -> (CheckReport, BTreeMap<String, BTreeMap<String, f64>>) {
+    let done: Vec<(ScenarioOutcome, Option<ScenarioMetrics>)> =
+        files.par_iter().map(|f| check_one(f, opts)).collect();
+    let mut metrics = BTreeMap::new();
+    let mut report = CheckReport::default();
+    for (outcome, m) in done {
+        if let Some((name, m)) = m {
+            metrics.insert(name, m);
+        }
+        report.scenarios.push(outcome);
+    }
+    (report, metrics)
+}
+
+fn error_result(assertion: &str, message: String) -> AssertionResult {
+    AssertionResult {
+        kind: Kind::Runs,
+        assertion: assertion.to_string(),
+        metric: None,
+        observed: None,
+        bound: "loads and runs".to_string(),
+        status: Status::Error,
+        message: Some(message),
+    }
+}
+
+fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<ScenarioMetrics>) {
+    let stem = file.file_stem().map_or_else(
+        || file.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut outcome = ScenarioOutcome {
+        file: file.to_path_buf(),
+        name: stem,
+        replications: opts.replications,
+        results: Vec::new(),
+    };
+    let mut s = match scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            outcome
+                .results
+                .push(error_result("scenario is valid", e.to_string()));
+            return (outcome, None);
+        }
+    };
+    outcome.name = s.name.clone();
+    let root = s.seed;
+    let mut summaries: Vec<Value> = Vec::new();
+    for r in 0..opts.replications.max(1) {
+        s.seed = replication_seed(root, r);
+        match sim::run(&s, &mut NullSink) {
+            Ok(out) => summaries
+                .push(serde_json::to_value(summarize(&s, &out)).expect("summaries serialize")),
+            Err(e) => {
+                outcome.results.push(error_result(
+                    "scenario runs",
+                    format!("{}: {e}", file.display()),
+                ));
+                return (outcome, None);
+            }
+        }
+    }
+    for e in &s.expect {
+        outcome.results.push(eval::judge(e, &summaries));
+    }
+    let current = baseline::metrics(&summaries[0]);
+    if let Some(b) = &opts.baseline
+        && let Some(results) = b.compare(&s.name, &current, opts.tolerance)
+    {
+        outcome.results.extend(results);
+    }
+    if outcome.results.is_empty() {
+        outcome.results.push(AssertionResult {
+            kind: Kind::Runs,
+            assertion: "runs cleanly (no assertions)".to_string(),
+            metric: None,
+            observed: Some(format!("{} requests", summaries[0]["requests"]["total"])),
+            bound: "loads and runs".to_string(),
+            status: Status::Pass,
+            message: None,
+        });
+    }
+    (outcome, Some((s.name.clone(), current)))
+}
