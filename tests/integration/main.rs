@@ -5,3 +5,4 @@ mod cli;
 mod operations;
 mod queueing;
 mod scenario_ops;
+mod support;

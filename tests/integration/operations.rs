@@ -4,23 +4,14 @@
 //! times (`[platform] provision`, `processes.boot`) and, where a count is exact, constant
 //! arrivals placed so that no arrival coincides with an operation's boundary.
 
+use super::support::{run, scenario};
 use std::io;
-use std::path::Path;
 
 use serde_json::Value;
-use spacesim::metrics::{JobRow, NullSink, ProcessRow, SeriesSink, TrafficRow};
+use spacesim::metrics::{JobRow, ProcessRow, SeriesSink, TrafficRow};
 use spacesim::model::sim::{self, RunOutput};
 use spacesim::report::{summarize, summary};
-use spacesim::scenario::{self, Scenario};
-
-fn scenario(text: &str) -> Scenario {
-    scenario::parse(text, "t.toml", Path::new("."), None)
-        .unwrap_or_else(|e| panic!("invalid test scenario: {e}\n---\n{text}"))
-}
-
-fn run(s: &Scenario) -> RunOutput {
-    sim::run(s, &mut NullSink).expect("run")
-}
+use spacesim::scenario::Scenario;
 
 /// `summary.json` of a run, as JSON.
 fn json(s: &Scenario, out: &RunOutput) -> Value {

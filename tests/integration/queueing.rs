@@ -3,22 +3,13 @@
 //! Statistical checks use fixed seeds and state their tolerance; they run in release mode
 //! (`cargo test --release`) in well under a second each.
 
+use super::support::{run, scenario};
 use std::path::Path;
 
-use spacesim::metrics::NullSink;
 use spacesim::model::codes::ErrorCode;
-use spacesim::model::sim::{self, RunOutput};
+use spacesim::model::sim::RunOutput;
 use spacesim::report::summarize;
-use spacesim::scenario::{self, Scenario};
-
-fn scenario(text: &str) -> Scenario {
-    scenario::parse(text, "test.toml", Path::new("."), Some("test"))
-        .unwrap_or_else(|e| panic!("invalid test scenario: {e}"))
-}
-
-fn run(s: &Scenario) -> RunOutput {
-    sim::run(s, &mut NullSink).expect("run")
-}
+use spacesim::scenario;
 
 fn code(out: &RunOutput, code: ErrorCode) -> u64 {
     let i = ErrorCode::ALL.iter().position(|&c| c == code).unwrap();
