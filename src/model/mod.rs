@@ -4,6 +4,7 @@
 //! what happens to a [`crate::metrics::SeriesSink`].
 
 pub mod arrival;
+mod autoscale;
 pub mod capacity;
 pub mod codes;
 pub mod dyno;
@@ -12,6 +13,7 @@ mod flow;
 mod jobs;
 mod lifecycle;
 pub mod request;
+pub mod results;
 mod rollout;
 pub mod router;
 pub mod service;
