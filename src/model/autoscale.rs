@@ -5,6 +5,7 @@
 //! past hour" and "scales down less aggressively".
 
 use crate::engine::{SimDuration, SimTime};
+use crate::metrics::LatencyStats;
 use crate::model::dyno::DynoState;
 use crate::model::sim::{Event, Simulation};
 
@@ -24,7 +25,10 @@ impl Simulation<'_> {
         let Some(auto) = self.scenario.apps[a].processes[p].autoscale.clone() else {
             return;
         };
-        let window = std::mem::take(&mut self.apps[a].window_latency);
+        let window = self.apps[a]
+            .window_latency
+            .replace(LatencyStats::new())
+            .unwrap_or_default();
         if let Some(p95) = window.quantile_ms(0.95) {
             let target_ms = auto.p95.as_millis_f64();
             let n = self.apps[a].processes[p].members.len() as u32;

@@ -466,7 +466,9 @@ impl Simulation<'_> {
             class.latency.record(latency);
         }
         self.series.ok(c, latency);
-        self.apps[a].window_latency.record(latency);
+        if let Some(window) = &mut self.apps[a].window_latency {
+            window.record(latency);
+        }
         self.ops.request_ended(a, now, Ok(latency));
         if let Some(enqueue) = &class.spec.enqueue {
             let whole = enqueue.per_request.floor() as u64;

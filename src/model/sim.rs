@@ -131,7 +131,8 @@ pub(crate) struct App {
     /// Names of active operations (for the time series), in start order.
     pub active_ops: Vec<String>,
     pub ops_label: String,
-    pub window_latency: LatencyStats,
+    /// Latencies of the last autoscaler minute; None when no process of the app autoscales.
+    pub window_latency: Option<LatencyStats>,
     pub autoscale_up: u64,
     pub autoscale_down: u64,
 }
@@ -229,7 +230,11 @@ impl<'s> Simulation<'s> {
                 schema_release: None,
                 active_ops: Vec::new(),
                 ops_label: String::new(),
-                window_latency: LatencyStats::new(),
+                window_latency: app
+                    .processes
+                    .iter()
+                    .any(|p| p.autoscale.is_some())
+                    .then(LatencyStats::new),
                 autoscale_up: 0,
                 autoscale_down: 0,
             });
@@ -519,21 +524,21 @@ impl<'s> Simulation<'s> {
         let down = self
             .series
             .close_second(time_s, |c| names[c], |c| live[c], sink)?;
+        // One pass over the dynos: (by state, busy, backlog) per (app, process type).
+        let mut tally: Vec<Vec<([u64; 6], u64, u64)>> = scenario
+            .apps
+            .iter()
+            .map(|a| vec![([0u64; 6], 0, 0); a.processes.len()])
+            .collect();
+        for d in self.dynos.iter().filter(|d| d.state != DynoState::Down) {
+            let t = &mut tally[d.app as usize][d.process as usize];
+            t.0[d.state as usize] += 1;
+            t.1 += u64::from(d.busy());
+            t.2 += d.waiting.len() as u64;
+        }
         for (ai, app) in scenario.apps.iter().enumerate() {
             for (pi, p) in app.processes.iter().enumerate() {
-                let mut dynos = [0u64; 6];
-                let (mut busy, mut backlog) = (0u64, 0u64);
-                for d in self
-                    .dynos
-                    .iter()
-                    .filter(|d| d.app as usize == ai && d.process as usize == pi)
-                {
-                    if d.state != DynoState::Down {
-                        dynos[d.state as usize] += 1;
-                    }
-                    busy += u64::from(d.busy());
-                    backlog += d.waiting.len() as u64;
-                }
+                let (dynos, busy, backlog) = tally[ai][pi];
                 sink.process(&ProcessRow {
                     time_s,
                     app: &app.name,
