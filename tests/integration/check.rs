@@ -272,3 +272,91 @@ fn results_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run("1"), run("3"));
 }
+
+#[test]
+fn bad_check_inputs_exit_2_and_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "svc", "");
+    // A baseline that is not JSON, or of another format version.
+    let baseline = dir.path().join("baseline.json");
+    fs::write(&baseline, "{ not json").unwrap();
+    let (code, _, err) = check(&[&f], &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("baseline.json") && err.contains("not a spacesim baseline file"),
+        "{err}"
+    );
+    fs::write(&baseline, r#"{"spacesim_baseline": 7}"#).unwrap();
+    let (code, _, err) = check(&[&f], &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("baseline format 7"), "{err}");
+    // A tolerance that is not a percentage or a fraction.
+    let (code, _, err) = check(&[&f], &["--tolerance", "lots"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--tolerance") && err.contains("5% or 0.05"),
+        "{err}"
+    );
+    // --update-baseline without a file to write.
+    let (code, _, err) = check(&[&f], &["--update-baseline"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs --baseline"), "{err}");
+}
+
+/// Bad `[[expect]]` values and `[speeds]` entries are scenario errors: file, line, key, and
+/// what was expected; exit 2; nothing written.
+#[test]
+fn bad_expectations_and_speeds_are_scenario_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            expect("latency_ms.p99", "<", "\"fast\""),
+            "expect[0].value",
+            "cannot read \"fast\" as a bound",
+        ),
+        (
+            format!(
+                "{}confidence = 1.5\n",
+                expect("latency_ms.p99", "<", "\"1s\"")
+            ),
+            "expect[0].confidence",
+            "between 0 and 1",
+        ),
+        (
+            expect("zero_downtime.observed", "<", "true"),
+            "expect[0].op",
+            "a boolean bound takes == or !=",
+        ),
+        (
+            "\n[speeds]\n\"private-q\" = 2.0\n".to_string(),
+            "speeds.private-q",
+            "unknown dyno type \"private-q\"",
+        ),
+        (
+            "\n[speeds]\n\"private-l\" = 0\n".to_string(),
+            "speeds.private-l",
+            "a speed must be a number above 0",
+        ),
+    ];
+    for (extra, key, words) in cases {
+        let f = write(dir.path(), "bad", &extra);
+        let out_dir = dir.path().join("out");
+        let out = Command::cargo_bin("spacesim")
+            .unwrap()
+            .args([
+                "run",
+                f.to_str().unwrap(),
+                "--out",
+                out_dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("bad.toml:") && err.contains(&format!("`{key}`")) && err.contains(words),
+            "{err}"
+        );
+        assert!(!out_dir.exists(), "nothing written for {key}");
+    }
+}
