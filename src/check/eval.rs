@@ -7,11 +7,11 @@
 //! confidence limit on the unfavourable side (upper for `<` and `<=`, lower for `>` and `>=`).
 
 use serde_json::Value;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::report::{AssertionResult, Kind, Status};
 use crate::scenario::expect::{CmpOp, ExpectValue, Expectation};
 use crate::scenario::units::{parse_duration, parse_percent};
+use crate::stats;
 
 /// The unit of a metric, from its name.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn lookup<'a>(summary: &'a Value, path: &str) -> Result<&'a Value, String> {
 }
 
 /// The bound in the metric's unit.
-fn bound_value(value: &ExpectValue, unit: Unit) -> Result<f64, String> {
+pub fn bound_value(value: &ExpectValue, unit: Unit) -> Result<f64, String> {
     match value {
         ExpectValue::Number(n) => Ok(*n),
         ExpectValue::Bool(_) => Err("a boolean bound needs a boolean metric".to_string()),
@@ -133,22 +133,17 @@ fn bound_value(value: &ExpectValue, unit: Unit) -> Result<f64, String> {
 
 /// The point estimate, or the confidence limit on the unfavourable side, of `values`.
 fn estimate(values: &[f64], op: CmpOp, confidence: Option<f64>) -> (f64, Option<(f64, f64)>) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
     let Some(level) = confidence.filter(|_| values.len() > 1) else {
-        return (mean, None);
+        return (values.iter().sum::<f64>() / values.len() as f64, None);
     };
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .expect("n > 1")
-        .inverse_cdf((1.0 + level) / 2.0);
-    let half = t * (var / n).sqrt();
+    let e = stats::estimate(values, level);
+    let (lo, hi) = e.ci.expect("two or more values have an interval");
     let judged = match op {
-        CmpOp::Lt | CmpOp::Le => mean + half,
-        CmpOp::Gt | CmpOp::Ge => mean - half,
-        CmpOp::Eq | CmpOp::Ne => mean,
+        CmpOp::Lt | CmpOp::Le => hi,
+        CmpOp::Gt | CmpOp::Ge => lo,
+        CmpOp::Eq | CmpOp::Ne => e.mean,
     };
-    (judged, Some((mean - half, mean + half)))
+    (judged, Some((lo, hi)))
 }
 
 /// Judges `e` against the summaries of the replications of one scenario.

@@ -14,17 +14,13 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rand::Rng;
 use rayon::prelude::*;
 use serde_json::Value;
 
 use self::baseline::Baseline;
 use self::report::{AssertionResult, CheckReport, Kind, ScenarioOutcome, Status};
-use crate::engine::stream;
-use crate::metrics::NullSink;
-use crate::model::sim;
-use crate::report::summarize;
 use crate::scenario;
+use crate::sweep;
 
 /// A scenario's name and its baseline metrics by path.
 pub type ScenarioMetrics = (String, BTreeMap<String, f64>);
@@ -62,15 +58,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// The seed of replication `r` of a scenario with root `seed`: the seed itself for the first,
-/// then values derived from (seed, replication number), independent of thread order.
-pub fn replication_seed(seed: u64, r: u32) -> u64 {
-    if r == 0 {
-        seed
-    } else {
-        stream(seed, &format!("replication/{r}")).next_u64()
-    }
-}
+pub use crate::sweep::replication_seed;
 
 /// Runs and judges every file; outcomes in file order, plus each scenario's baseline metrics
 /// (from its first replication) for `--update-baseline`.
@@ -114,7 +102,7 @@ fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<Scena
         replications: opts.replications,
         results: Vec::new(),
     };
-    let mut s = match scenario::load(file) {
+    let s = match scenario::load(file) {
         Ok(s) => s,
         Err(e) => {
             outcome
@@ -124,22 +112,16 @@ fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<Scena
         }
     };
     outcome.name = s.name.clone();
-    let root = s.seed;
-    let mut summaries: Vec<Value> = Vec::new();
-    for r in 0..opts.replications.max(1) {
-        s.seed = replication_seed(root, r);
-        match sim::run(&s, &mut NullSink) {
-            Ok(out) => summaries
-                .push(serde_json::to_value(summarize(&s, &out)).expect("summaries serialize")),
-            Err(e) => {
-                outcome.results.push(error_result(
-                    "scenario runs",
-                    format!("{}: {e}", file.display()),
-                ));
-                return (outcome, None);
-            }
+    let summaries: Vec<Value> = match sweep::replicate(&s, opts.replications) {
+        Ok(summaries) => summaries,
+        Err(e) => {
+            outcome.results.push(error_result(
+                "scenario runs",
+                format!("{}: {e}", file.display()),
+            ));
+            return (outcome, None);
         }
-    }
+    };
     for e in &s.expect {
         outcome.results.push(eval::judge(e, &summaries));
     }

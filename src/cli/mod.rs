@@ -4,8 +4,11 @@
 //! assertion failed, a rule is broken); 2 the input or environment is wrong (unreadable or
 //! invalid file, unwritable output); 130 interrupted.
 
+mod capacity;
 mod check;
+mod interrupt;
 mod run;
+mod sweep;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +36,13 @@ pub enum Command {
     Run(RunArgs),
     /// Run scenarios and judge their `[[expect]]` assertions (and a baseline), for CI.
     Check(CheckArgs),
+    /// Run every grid point × replication of a scenario's `[sweep]` in parallel; write runs.csv
+    /// and points.csv.
+    Sweep(SweepArgs),
+    /// Join the shard directories of one sweep into the files an unsharded sweep writes.
+    Merge(MergeArgs),
+    /// Find the largest arrival rate (or the smallest dyno count) that meets SLOs.
+    Capacity(capacity::CapacityArgs),
 }
 
 /// Arguments of `spacesim check`.
@@ -77,7 +87,53 @@ pub struct RunArgs {
     /// Output directory (default: `results/<scenario file stem>/`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Override a scenario value: `--set apps.api.processes.web.count=6` (repeatable).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
     /// Print nothing but warnings and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `spacesim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file, with a `[sweep]` section.
+    pub scenario: PathBuf,
+    /// Output directory (default: `results/<scenario file stem>-sweep/`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: one per core]; results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only slice K of N (1 <= K <= N), or `auto/N` to take K from SLURM_ARRAY_TASK_ID
+    /// (1-based) or JOB_COMPLETION_INDEX (0-based).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Continue an interrupted sweep from the journal in the output directory.
+    #[arg(long)]
+    pub resume: bool,
+    /// Also write each run's summary, time series and histograms under `runs/run-<index>/`.
+    #[arg(long)]
+    pub keep_runs: bool,
+    /// Override a scenario value before the grid applies (repeatable).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar or messages.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `spacesim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard directories (the --out of each `spacesim sweep --shard`).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.
+    #[arg(long, required = true)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -88,6 +144,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Capacity(args) => capacity::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => sweep::merge(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -96,6 +155,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INPUT)
         }
     }
+}
+
+/// Parses `--set PATH=VALUE` arguments.
+fn overrides(args: &[String]) -> anyhow::Result<Vec<crate::scenario::Override>> {
+    args.iter()
+        .map(|a| crate::scenario::Override::parse_assignment(a).map_err(anyhow::Error::msg))
+        .collect()
 }
 
 /// Writes `text` to stdout; a closed pipe (`spacesim run x | head`) is not an error.

@@ -5,19 +5,29 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{RunArgs, print_stdout};
+use super::{RunArgs, overrides, print_stdout};
 use crate::model::capacity;
 use crate::report::{self, OutputDir};
 use crate::scenario;
 
 /// Runs one scenario and writes its results; returns the exit code.
 pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let mut scenario = scenario::load(&args.scenario)?;
+    let mut scenario = scenario::load_with(&args.scenario, &overrides(&args.set)?)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
     for warning in capacity::warnings(&scenario) {
         eprintln!("warning: {warning}");
+    }
+    if let Some(sweep) = &scenario.sweep
+        && !args.quiet
+    {
+        eprintln!(
+            "note: this scenario has a [sweep] of {} runs; `spacesim run` runs it once as \
+             written; run the grid with `spacesim sweep {}`",
+            sweep.runs(),
+            args.scenario.display()
+        );
     }
     let dir = args.out.clone().unwrap_or_else(|| {
         let stem = args

@@ -52,6 +52,23 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
+    /// The operator written as `text`.
+    pub fn parse(text: &str) -> Result<CmpOp, String> {
+        Ok(match text {
+            "<" => CmpOp::Lt,
+            "<=" => CmpOp::Le,
+            "==" => CmpOp::Eq,
+            "!=" => CmpOp::Ne,
+            ">=" => CmpOp::Ge,
+            ">" => CmpOp::Gt,
+            other => {
+                return Err(format!(
+                    "unknown operator \"{other}\"; use one of < <= == != >= >"
+                ));
+            }
+        })
+    }
+
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -104,6 +121,49 @@ pub struct Expectation {
 }
 
 impl Expectation {
+    /// Parses an assertion written on one line, as `--slo` takes it: `latency_ms.p99<300ms`,
+    /// `error_rate <= 0.1%`, `zero_downtime.observed == true`.
+    pub fn parse_inline(text: &str, confidence: Option<f64>) -> Result<Expectation, String> {
+        let usage = || {
+            format!(
+                "\"{text}\" is not an assertion: write METRIC OP VALUE, e.g. \
+                 \"latency_ms.p99<300ms\" or \"error_rate<0.1%\""
+            )
+        };
+        let start = text.find(['<', '>', '=', '!']).ok_or_else(usage)?;
+        let len = text[start..]
+            .chars()
+            .take_while(|c| matches!(c, '<' | '>' | '=' | '!'))
+            .count();
+        let metric = text[..start].trim();
+        let value = text[start + len..].trim();
+        if metric.is_empty() || value.is_empty() || metric.split('.').any(str::is_empty) {
+            return Err(usage());
+        }
+        let op = CmpOp::parse(&text[start..start + len]).map_err(|m| format!("\"{text}\": {m}"))?;
+        let value = match value {
+            "true" => ExpectValue::Bool(true),
+            "false" => ExpectValue::Bool(false),
+            v => match v.parse::<f64>() {
+                Ok(n) => ExpectValue::Number(n),
+                Err(_) => text_bound(v).map_err(|m| format!("\"{text}\": {m}"))?,
+            },
+        };
+        if matches!(value, ExpectValue::Bool(_)) && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            return Err(format!(
+                "\"{text}\": a boolean bound takes == or !=, not {}",
+                op.symbol()
+            ));
+        }
+        Ok(Expectation {
+            metric: metric.to_string(),
+            op,
+            value,
+            confidence,
+            line: 0,
+        })
+    }
+
     /// As a person reads it: `latency_ms.p99 < 300ms`.
     pub fn text(&self) -> String {
         let value = match &self.value {
@@ -116,6 +176,20 @@ impl Expectation {
             .map(|c| format!(" ({:.0}% confidence)", c * 100.0))
             .unwrap_or_default();
         format!("{} {} {value}{conf}", self.metric, self.op.symbol())
+    }
+}
+
+/// A bound written as a string: a duration, a percentage or a number.
+fn text_bound(s: &str) -> Result<ExpectValue, String> {
+    let known =
+        parse_duration(s).is_ok() || parse_percent(s).is_ok() || s.trim().parse::<f64>().is_ok();
+    if known {
+        Ok(ExpectValue::Text(s.to_string()))
+    } else {
+        Err(format!(
+            "cannot read \"{s}\" as a bound; write a duration (\"300ms\", \"30s\"), a \
+             percentage (\"0.1%\"), a number or a boolean"
+        ))
     }
 }
 
@@ -138,33 +212,12 @@ pub(super) fn build_expectations(
                     format!("\"{metric}\" is not a metric path; write a dotted path into summary.json such as \"latency_ms.p99\" or \"apps.api.errors.H12\""),
                 ));
             }
-            let op = match e_ref.op.get_ref().as_str() {
-                "<" => CmpOp::Lt,
-                "<=" => CmpOp::Le,
-                "==" => CmpOp::Eq,
-                "!=" => CmpOp::Ne,
-                ">=" => CmpOp::Ge,
-                ">" => CmpOp::Gt,
-                other => {
-                    return Err(ctx.err(
-                        e_ref.op.span(),
-                        format!("{key}.op"),
-                        format!("unknown operator \"{other}\"; use one of < <= == != >= >"),
-                    ));
-                }
-            };
+            let op = CmpOp::parse(e_ref.op.get_ref()).map_err(|m| {
+                ctx.err(e_ref.op.span(), format!("{key}.op"), m)
+            })?;
             let value = match e_ref.value.get_ref() {
-                toml::Value::String(s) => {
-                    let known = parse_duration(s).is_ok() || parse_percent(s).is_ok() || s.trim().parse::<f64>().is_ok();
-                    if !known {
-                        return Err(ctx.err(
-                            e_ref.value.span(),
-                            format!("{key}.value"),
-                            format!("cannot read \"{s}\" as a bound; write a duration (\"300ms\", \"30s\"), a percentage (\"0.1%\"), a number or a boolean"),
-                        ));
-                    }
-                    ExpectValue::Text(s.clone())
-                }
+                toml::Value::String(s) => text_bound(s)
+                    .map_err(|m| ctx.err(e_ref.value.span(), format!("{key}.value"), m))?,
                 toml::Value::Integer(n) => ExpectValue::Number(*n as f64),
                 toml::Value::Float(f) => ExpectValue::Number(*f),
                 toml::Value::Boolean(b) => ExpectValue::Bool(*b),
@@ -197,4 +250,42 @@ pub(super) fn build_expectations(
             Ok(Expectation { metric, op, value, confidence, line: ctx.line(e.span()) })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_assertions_parse_like_expect_entries() {
+        let e = Expectation::parse_inline("latency_ms.p99<300ms", None).unwrap();
+        assert_eq!(
+            (e.metric.as_str(), e.op, e.value),
+            (
+                "latency_ms.p99",
+                CmpOp::Lt,
+                ExpectValue::Text("300ms".into())
+            )
+        );
+        let e = Expectation::parse_inline(" error_rate <= 0.1% ", Some(0.95)).unwrap();
+        assert_eq!((e.op, e.confidence), (CmpOp::Le, Some(0.95)));
+        let e = Expectation::parse_inline("zero_downtime.observed==true", None).unwrap();
+        assert_eq!(e.value, ExpectValue::Bool(true));
+        assert_eq!(
+            Expectation::parse_inline("requests.ok>=10", None)
+                .unwrap()
+                .value,
+            ExpectValue::Number(10.0)
+        );
+        for bad in [
+            "latency_ms.p99",
+            "<300ms",
+            "p99 <",
+            "p99 => 3",
+            "p99 < fast",
+            "a < true",
+        ] {
+            assert!(Expectation::parse_inline(bad, None).is_err(), "{bad}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use toml::Spanned;
 use super::addons::build_addons;
 use super::apps::{build_jobs, build_preboot, build_process, build_traffic};
 use super::error::{Location, ScenarioError, line_col};
+use super::overrides::Override;
 use super::platform::{build_platform, build_prices, build_speeds};
 use super::raw::{RawPolicy, RawRuntime, RawScenario};
 use super::spec::*;
@@ -23,6 +24,36 @@ use crate::engine::SimDuration;
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &[])
+}
+
+/// Reads the scenario file at `path`, applies `overrides` in order, and validates the result.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    parse_file_text(path, &read_text(path)?, overrides)
+}
+
+/// Validates `text`, the contents of the scenario file `path`, with `overrides` applied: for
+/// callers that build many variants of one file and read it once.
+pub fn parse_file_text(
+    path: &Path,
+    text: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut scenario = parse_with(
+        text,
+        &path.display().to_string(),
+        base_dir,
+        stem.as_deref(),
+        overrides,
+    )?;
+    scenario.source.path = Some(path.to_path_buf());
+    Ok(scenario)
+}
+
+/// The file at `path` as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
@@ -36,16 +67,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         },
         message: format!("the file is not UTF-8 text ({e})"),
     })?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let mut scenario = parse(
-        &text,
-        &path.display().to_string(),
-        base_dir,
-        stem.as_deref(),
-    )?;
-    scenario.source.path = Some(path.to_path_buf());
-    Ok(scenario)
+    Ok(text)
 }
 
 /// Validates scenario `text`. `file` names it in messages; relative paths inside it resolve
@@ -56,15 +78,34 @@ pub fn parse(
     base_dir: &Path,
     default_name: Option<&str>,
 ) -> Result<Scenario, ScenarioError> {
-    let raw = deserialize(text, file)?;
-    let ctx = Checker { text, file };
-    build(
-        raw,
-        &ctx,
-        base_dir,
-        default_name,
-        sha256_hex(text.as_bytes()),
-    )
+    parse_with(text, file, base_dir, default_name, &[])
+}
+
+/// Like [`parse`], with `overrides` applied to `text` first. Provenance keeps the SHA-256 of
+/// `text` as written and lists the overrides.
+pub fn parse_with(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    default_name: Option<&str>,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let sha256 = sha256_hex(text.as_bytes());
+    if overrides.is_empty() {
+        let raw = deserialize(text, file)?;
+        let ctx = Checker { text, file };
+        return build(raw, &ctx, base_dir, default_name, sha256);
+    }
+    let edited = super::overrides::apply(text, file, overrides)?;
+    let annotate = |e| super::overrides::annotate(e, &edited);
+    let raw = deserialize(&edited, file).map_err(annotate)?;
+    let ctx = Checker {
+        text: &edited,
+        file,
+    };
+    let mut scenario = build(raw, &ctx, base_dir, default_name, sha256).map_err(annotate)?;
+    scenario.source.overrides = overrides.iter().map(Override::assignment).collect();
+    Ok(scenario)
 }
 
 fn deserialize(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
@@ -141,25 +182,6 @@ impl Checker<'_> {
     pub(super) fn line(&self, span: Range<usize>) -> usize {
         line_col(self.text, span.start).0
     }
-
-    fn reserved<T>(
-        &self,
-        value: &Option<Spanned<T>>,
-        key: &str,
-        what: &str,
-    ) -> Result<(), ScenarioError> {
-        match value {
-            Some(v) => Err(self.err(
-                v.span(),
-                key,
-                format!(
-                    "`{key}` is reserved for {what}, which this version of spacesim does not \
-                     simulate yet; remove it to run this scenario"
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
 }
 
 /// Names of apps, processes and traffic classes appear in metric paths and file names.
@@ -194,7 +216,11 @@ fn build(
     default_name: Option<&str>,
     sha256: String,
 ) -> Result<Scenario, ScenarioError> {
-    ctx.reserved(&raw.sweep, "sweep", "parameter sweeps")?;
+    let sweep = raw
+        .sweep
+        .as_ref()
+        .map(|s| super::sweep::build_sweep(ctx, s))
+        .transpose()?;
     let expect = super::expect::build_expectations(ctx, &raw.expect)?;
 
     let name = match &raw.name {
@@ -412,6 +438,7 @@ fn build(
         prices,
         speeds,
         expect,
+        sweep,
         source: Source {
             path: None,
             sha256,

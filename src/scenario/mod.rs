@@ -9,13 +9,16 @@ pub mod error;
 pub mod expect;
 pub mod load;
 pub mod ops;
+pub mod overrides;
 pub mod platform;
 pub mod raw;
 pub mod spec;
+pub mod sweep;
 pub mod timeline;
 pub mod traffic;
 pub mod units;
 
 pub use error::{Location, ScenarioError};
-pub use load::{load, parse};
+pub use load::{load, load_with, parse, parse_with};
+pub use overrides::Override;
 pub use spec::*;

@@ -168,7 +168,7 @@ pub struct Enqueue {
 }
 
 /// A kind of background job, run by a worker process type from a Redis-backed queue.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct JobSpec {
     /// Job name.
     pub name: String,

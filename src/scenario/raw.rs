@@ -1,8 +1,8 @@
 //! The serde mirror of a scenario file: strings, options and units, no cross-field checks.
 //!
-//! Every table denies unknown keys. Sections later versions fill (`[sweep]`, `[[expect]]`) are
-//! reserved by name: they parse as raw TOML here and the builder refuses them with a message
-//! saying so, rather than silently ignoring them.
+//! Every table denies unknown keys. Sections this version does not
+//! simulate yet would be reserved by name: parsed as raw TOML and refused by the builder with a
+//! message saying so, rather than silently ignored.
 //!
 //! Values a later rule needs to point at are `Spanned`, so the builder can name their line.
 
@@ -51,8 +51,8 @@ pub struct RawScenario {
     /// Operations, in file order.
     #[serde(default)]
     pub timeline: Vec<Spanned<RawOp>>,
-    /// Reserved: parameter sweeps.
-    pub sweep: Option<Spanned<toml::Value>>,
+    /// Parameter grid and replications for `spacesim sweep`.
+    pub sweep: Option<Spanned<super::sweep::RawSweep>>,
     /// Assertions checked by `spacesim check`.
     #[serde(default)]
     pub expect: Vec<Spanned<super::expect::RawExpect>>,

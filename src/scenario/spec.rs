@@ -57,7 +57,7 @@ pub const REGIONS: [&str; 10] = [
 ];
 
 /// A validated scenario.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Scenario {
     /// Name, from the file or its stem.
     pub name: String,
@@ -89,6 +89,8 @@ pub struct Scenario {
     pub speeds: BTreeMap<String, f64>,
     /// Assertions for `spacesim check`.
     pub expect: Vec<super::expect::Expectation>,
+    /// `[sweep]`: what `spacesim sweep` varies; other commands run the scenario as written.
+    pub sweep: Option<super::sweep::SweepSpec>,
     /// Where the scenario came from.
     pub source: Source,
 }
@@ -166,7 +168,7 @@ pub struct SimulatorConfig {
 }
 
 /// One app.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AppSpec {
     /// Name (letters, digits, `-`, `_`).
     pub name: String,
@@ -220,7 +222,7 @@ impl ProcessSpec {
 }
 
 /// One traffic class.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TrafficSpec {
     /// Class name.
     pub name: String,

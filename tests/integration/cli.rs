@@ -271,8 +271,12 @@ rejected! {
     rejects_unknown_timeline_action:
         append("[[timeline]]\nat = \"10s\"\naction = \"redeploy\"\n"), "17:10",
         Some("timeline[0].action"), ["unknown variant `redeploy`", "expected one of", "`deploy`"];
-    rejects_reserved_sweep:
-        append("[sweep]\ncount = [1, 2]\n"), "15:1", Some("sweep"), ["reserved", "remove it"];
+    rejects_unknown_sweep_key:
+        append("[sweep]\ncount = [1, 2]\n"), "16:1", Some("sweep.count"),
+        ["unknown field `count`", "`replications`, `independent`, `grid`, `zip`"];
+    rejects_an_empty_sweep_list:
+        append("[sweep.grid]\n\"seed\" = []\n"), "16:10", Some("sweep.grid.\"seed\""),
+        ["an empty list"];
     rejects_unknown_expect_operator:
         append("[[expect]]\nmetric = \"latency_ms.p99\"\nop = \"=<\"\nvalue = \"300ms\"\n"),
         "17:6", Some("expect[0].op"), ["unknown operator \"=<\"", "< <= == != >= >"];
