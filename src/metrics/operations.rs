@@ -517,6 +517,8 @@ mod tests {
                 name: name.to_string(),
                 at: SimDuration::from_secs(at),
                 kind,
+                actor: None,
+                line: 1,
             });
         }
         s
@@ -689,6 +691,8 @@ mod tests {
                 release_fails: false,
                 schema: SchemaChange::Compatible,
             },
+            actor: None,
+            line: 1,
         });
         let mut r = OpRecorder::new(&s);
         r.started(0, t(600));

@@ -490,6 +490,8 @@ mod tests {
             name: name.to_string(),
             at: SimDuration::from_secs(at_s),
             kind,
+            actor: None,
+            line: 1,
         });
     }
 

@@ -236,6 +236,7 @@ pub(super) fn build_addons(
             plan: plan.name.to_string(),
             connections,
             pool_timeout: a.pool_timeout.map_or(DEFAULT_POOL_TIMEOUT, |d| d.0),
+            placement: super::space::Placement::InSpace,
         });
     }
     Ok(addons)

@@ -342,5 +342,6 @@ pub(crate) fn build_traffic(
         client,
         addons: uses,
         enqueue,
+        network: super::space::ClientNetwork::default(),
     })
 }

@@ -300,6 +300,27 @@ fn build(
             name: s.and_then(|s| s.name.clone()),
             region,
             runtime,
+            network: super::space::Network {
+                team: None,
+                shield: false,
+                cidr: super::space::DEFAULT_CIDR.parse().expect("a valid range"),
+                data_cidr: None,
+                trusted_ips: vec![
+                    super::space::DEFAULT_TRUSTED_IPS
+                        .parse()
+                        .expect("a valid range"),
+                ],
+                data_trusted_ips: Vec::new(),
+                outbound_ips: super::space::DEFAULT_OUTBOUND_IPS
+                    .iter()
+                    .map(|a| a.parse().expect("a valid address"))
+                    .collect(),
+                allocation: None,
+                trusted_ips_propagation: super::space::DEFAULT_TRUSTED_IPS_PROPAGATION,
+                one_off_provisioning: super::space::DEFAULT_ONE_OFF_PROVISIONING,
+                limits: super::space::Limits::default(),
+                members: Vec::new(),
+            },
         }
     };
 
@@ -416,6 +437,7 @@ fn build(
             preboot: build_preboot(ctx, app, &akey, space.runtime)?,
             addons,
             jobs,
+            custom_domain_ssl: false,
         });
     }
     let timeline = build_timeline(ctx, &raw.timeline, &apps, duration.0, start, &platform)?;
@@ -438,6 +460,8 @@ fn build(
         prices,
         speeds,
         expect,
+        externals: Vec::new(),
+        findings: Vec::new(),
         sweep,
         source: Source {
             path: None,

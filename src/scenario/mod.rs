@@ -12,6 +12,7 @@ pub mod ops;
 pub mod overrides;
 pub mod platform;
 pub mod raw;
+pub mod space;
 pub mod spec;
 pub mod sweep;
 pub mod timeline;

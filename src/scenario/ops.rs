@@ -118,6 +118,8 @@ pub struct AddonSpec {
     pub connections: u32,
     /// How long a request waits for a free connection before failing.
     pub pool_timeout: SimDuration,
+    /// In the space, or outside it (over the public internet).
+    pub placement: super::space::Placement,
 }
 
 /// Add-on kinds the model knows.
@@ -209,6 +211,10 @@ pub struct Operation {
     pub at: SimDuration,
     /// What it does.
     pub kind: OpKind,
+    /// Who does it: an index into the space's members; None for an unnamed administrator.
+    pub actor: Option<usize>,
+    /// Line of the entry in the scenario file.
+    pub line: usize,
 }
 
 /// What an operation does. Indices refer to the scenario's apps and each app's processes,

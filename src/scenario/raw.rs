@@ -50,7 +50,7 @@ pub struct RawScenario {
     pub apps: Vec<Spanned<RawApp>>,
     /// Operations, in file order.
     #[serde(default)]
-    pub timeline: Vec<Spanned<RawOp>>,
+    pub timeline: Vec<Spanned<super::timeline::RawOp>>,
     /// Parameter grid and replications for `spacesim sweep`.
     pub sweep: Option<Spanned<super::sweep::RawSweep>>,
     /// Assertions checked by `spacesim check`.
@@ -425,116 +425,4 @@ pub struct RawPlatform {
     pub failover: Option<Spanned<Dur>>,
     /// Default unavailability of add-on maintenance.
     pub maintenance: Option<Spanned<Dur>>,
-}
-
-/// One `[[timeline]]` entry: a flat table whose `action` decides which other keys it takes.
-/// Keys that do not belong to the action are refused by the builder, naming the action.
-///
-/// | action | keys besides `at`, `action`, `name`, `app` |
-/// |---|---|
-/// | `deploy` | `release_phase`, `release_fails`, `schema` |
-/// | `config_change` | `release_phase`, `release_fails` |
-/// | `scale` | `process`, `count` (both required) |
-/// | `change_type` | `process`, `to` (required), `concurrency` |
-/// | `restart` | `process`, `dyno` (needs `process`) |
-/// | `crash` | `process` (required), `dyno` |
-/// | `traffic` | `class`, `rate` (required), `duration` |
-/// | `failover` | `addon` (required, Postgres), `duration` |
-/// | `maintenance` | `addon` (required), `duration` |
-///
-/// ```toml
-/// [[timeline]]
-/// at = "14:00"              # offset, clock time or date-time; before the run's end
-/// action = "deploy"
-/// name = "friday-deploy"    # default "<action>-<n>"
-/// app = "api"               # default: the only app
-/// release_phase = "45s"
-/// schema = "incompatible"   # compatible (default) | incompatible
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawOp {
-    /// When it starts.
-    pub at: Spanned<TimeValue>,
-    /// What it does.
-    pub action: Spanned<RawAction>,
-    /// Name; default `<action>-<n>`.
-    pub name: Option<Spanned<String>>,
-    /// App; default the only app.
-    pub app: Option<Spanned<String>>,
-    /// Process type (scale, change_type, crash, restart).
-    pub process: Option<Spanned<String>>,
-    /// New dyno count (scale).
-    pub count: Option<Spanned<u32>>,
-    /// New dyno type (change_type).
-    pub to: Option<Spanned<String>>,
-    /// New concurrency (change_type).
-    pub concurrency: Option<Spanned<u32>>,
-    /// Dyno number (restart, crash).
-    pub dyno: Option<Spanned<u32>>,
-    /// Release phase length (deploy, config_change).
-    pub release_phase: Option<Spanned<Dur>>,
-    /// The release phase fails (deploy, config_change).
-    pub release_fails: Option<Spanned<bool>>,
-    /// Schema change (deploy).
-    pub schema: Option<Spanned<RawSchema>>,
-    /// Traffic class (traffic).
-    pub class: Option<Spanned<String>>,
-    /// New rate (traffic).
-    pub rate: Option<Spanned<RateValue>>,
-    /// How long (traffic, failover, maintenance).
-    pub duration: Option<Spanned<Dur>>,
-    /// Add-on attachment name (failover, maintenance).
-    pub addon: Option<Spanned<String>>,
-}
-
-/// Timeline actions as written in the file.
-#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawAction {
-    /// A new release with a build.
-    Deploy,
-    /// A new release without a build.
-    ConfigChange,
-    /// Set a process type's dyno count.
-    Scale,
-    /// Change a process type's dyno type.
-    ChangeType,
-    /// Restart dynos.
-    Restart,
-    /// A dyno crashes.
-    Crash,
-    /// Change a traffic class's rate.
-    Traffic,
-    /// A Postgres HA failover.
-    Failover,
-    /// Add-on maintenance.
-    Maintenance,
-}
-
-impl RawAction {
-    /// The name used in scenario files.
-    pub fn name(self) -> &'static str {
-        match self {
-            RawAction::Deploy => "deploy",
-            RawAction::ConfigChange => "config_change",
-            RawAction::Scale => "scale",
-            RawAction::ChangeType => "change_type",
-            RawAction::Restart => "restart",
-            RawAction::Crash => "crash",
-            RawAction::Traffic => "traffic",
-            RawAction::Failover => "failover",
-            RawAction::Maintenance => "maintenance",
-        }
-    }
-}
-
-/// `schema = …` of a deploy.
-#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawSchema {
-    /// Old and new code both work with the new schema.
-    Compatible,
-    /// Old code fails against the new schema.
-    Incompatible,
 }

@@ -89,6 +89,10 @@ pub struct Scenario {
     pub speeds: BTreeMap<String, f64>,
     /// Assertions for `spacesim check`.
     pub expect: Vec<super::expect::Expectation>,
+    /// `[[external]]`: services outside the space that apps call.
+    pub externals: Vec<super::space::External>,
+    /// Platform rules the scenario breaks, found while reading it (see [`crate::lint`]).
+    pub findings: Vec<super::space::Finding>,
     /// `[sweep]`: what `spacesim sweep` varies; other commands run the scenario as written.
     pub sweep: Option<super::sweep::SweepSpec>,
     /// Where the scenario came from.
@@ -158,6 +162,8 @@ pub struct SpaceConfig {
     pub region: String,
     /// Runtime.
     pub runtime: Runtime,
+    /// Network, members and limits.
+    pub network: super::space::Network,
 }
 
 /// Limits that keep a run bounded.
@@ -184,6 +190,8 @@ pub struct AppSpec {
     pub addons: Vec<AddonSpec>,
     /// Background job kinds.
     pub jobs: Vec<JobSpec>,
+    /// SSL is enabled for custom domains: HTTPS stops working on the default app domain.
+    pub custom_domain_ssl: bool,
 }
 
 impl AppSpec {
@@ -236,4 +244,6 @@ pub struct TrafficSpec {
     pub addons: Vec<AddonUse>,
     /// Jobs its successful requests enqueue.
     pub enqueue: Option<Enqueue>,
+    /// Where its clients come from, how they connect, what each request calls.
+    pub network: super::space::ClientNetwork,
 }

@@ -1,0 +1,3 @@
+//! `spacesim lint`: the platform's rules, checked without simulating (being written).
+
+pub mod ops;

@@ -1,0 +1,1 @@
+//! Findings about timeline operations the platform would refuse (being written).
