@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use super::ops::Hold;
 use super::traffic::{RawArrival, RawService};
-use super::units::{DateTimeValue, Dur, Fraction, RateValue, TimeValue, parse_duration};
+use super::units::{DateTimeValue, Dur, Fraction, parse_duration};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
