@@ -24,13 +24,61 @@
 
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
+
+use super::raw::RawHold;
+use super::units::Dur;
 use toml::Spanned;
 
 use super::error::ScenarioError;
 use super::load::Checker;
 use super::ops::{AddonKind, AddonSpec, AddonUse, Hold};
-use super::raw::{RawAddon, RawAddonKind, RawAddonUse};
 use crate::engine::SimDuration;
+
+/// One `[[apps.addons]]` entry:
+///
+/// ```toml
+/// [[apps.addons]]
+/// name = "DATABASE"        # attachment name: letters, digits, `_`; unique per app
+/// kind = "postgres"        # postgres | redis
+/// plan = "private-2"       # sets the connection limit (catalogue in `scenario::addons`)
+/// connections = 100        # optional: overrides the plan's limit
+/// pool_timeout = "5s"      # default "5s" (assumption)
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddon {
+    /// Attachment name, e.g. `DATABASE`.
+    pub name: Spanned<String>,
+    /// What it is.
+    pub kind: RawAddonKind,
+    /// Plan name, e.g. `private-2`.
+    pub plan: Spanned<String>,
+    /// Connection limit, overriding the plan's.
+    pub connections: Option<Spanned<u32>>,
+    /// How long a request waits for a free connection before failing.
+    pub pool_timeout: Option<Dur>,
+}
+
+/// Add-on kinds as written in the file.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAddonKind {
+    /// Heroku Postgres.
+    Postgres,
+    /// Heroku Key-Value Store.
+    Redis,
+}
+
+/// One entry of a class's `addons = [{ addon = "DATABASE", hold = "60%" }]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddonUse {
+    /// Attachment name of an add-on of the same app.
+    pub addon: Spanned<String>,
+    /// How long a request holds a connection; default `"100%"` of its service time.
+    pub hold: Option<RawHold>,
+}
 
 /// How long a request waits for a free connection before failing, when the scenario does not
 /// say (**assumption**: the platform sets no pool timeout; 5 s is ActiveRecord's default

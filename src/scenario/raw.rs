@@ -139,7 +139,7 @@ pub struct RawApp {
     pub traffic: Vec<Spanned<RawTraffic>>,
     /// Attached add-ons.
     #[serde(default)]
-    pub addons: Vec<Spanned<RawAddon>>,
+    pub addons: Vec<Spanned<super::addons::RawAddon>>,
     /// Background job kinds.
     #[serde(default)]
     pub jobs: Vec<Spanned<RawJob>>,
@@ -217,7 +217,7 @@ pub struct RawTraffic {
     pub client: Option<Spanned<RawClient>>,
     /// Add-ons each request uses.
     #[serde(default)]
-    pub addons: Vec<Spanned<RawAddonUse>>,
+    pub addons: Vec<Spanned<super::addons::RawAddonUse>>,
     /// Jobs each successful request enqueues.
     pub enqueue: Option<Spanned<RawEnqueue>>,
 }
@@ -232,16 +232,6 @@ pub struct RawClient {
     pub retries: Option<u32>,
     /// First retry delay, doubled for each further retry; default `"1s"` (assumption).
     pub backoff: Option<Dur>,
-}
-
-/// One entry of a class's `addons = [{ addon = "DATABASE", hold = "60%" }]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAddonUse {
-    /// Attachment name of an add-on of the same app.
-    pub addon: Spanned<String>,
-    /// How long a request holds a connection; default `"100%"` of its service time.
-    pub hold: Option<RawHold>,
 }
 
 /// `enqueue = { job = "email", per_request = 0.3 }`.
@@ -309,41 +299,6 @@ impl<'de> Deserialize<'de> for RawHold {
         }
         deserializer.deserialize_any(V)
     }
-}
-
-/// One `[[apps.addons]]` entry:
-///
-/// ```toml
-/// [[apps.addons]]
-/// name = "DATABASE"        # attachment name: letters, digits, `_`; unique per app
-/// kind = "postgres"        # postgres | redis
-/// plan = "private-2"       # sets the connection limit (catalogue in `scenario::addons`)
-/// connections = 100        # optional: overrides the plan's limit
-/// pool_timeout = "5s"      # default "5s" (assumption)
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAddon {
-    /// Attachment name, e.g. `DATABASE`.
-    pub name: Spanned<String>,
-    /// What it is.
-    pub kind: RawAddonKind,
-    /// Plan name, e.g. `private-2`.
-    pub plan: Spanned<String>,
-    /// Connection limit, overriding the plan's.
-    pub connections: Option<Spanned<u32>>,
-    /// How long a request waits for a free connection before failing.
-    pub pool_timeout: Option<Dur>,
-}
-
-/// Add-on kinds as written in the file.
-#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawAddonKind {
-    /// Heroku Postgres.
-    Postgres,
-    /// Heroku Key-Value Store.
-    Redis,
 }
 
 /// One `[[apps.jobs]]` entry:
