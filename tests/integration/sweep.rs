@@ -463,3 +463,31 @@ fn bad_overrides_and_grids_exit_2_with_the_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a sweep directory"));
 }
+
+#[test]
+fn keep_runs_writes_each_runs_files_and_the_same_rows() {
+    let dir = TempDir::new().unwrap();
+    let (plain, kept) = (dir.path().join("plain"), dir.path().join("kept"));
+    assert_eq!(sweep(&plain, &["-q"]).0, 0);
+    assert!(
+        !plain.join("runs").exists(),
+        "a sweep writes rows, not per-run files"
+    );
+    assert_eq!(sweep(&kept, &["-q", "--keep-runs"]).0, 0);
+    assert_same_files(&plain, &kept, &FILES);
+    for i in 0..12 {
+        let run = kept.join(format!("runs/run-{i:06}"));
+        for f in ["summary.json", "timeseries.csv", "latency.hgrm"] {
+            assert!(run.join(f).is_file(), "{}/{f}", run.display());
+        }
+    }
+    let s: Value = serde_json::from_str(
+        &fs::read_to_string(kept.join("runs/run-000005/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let (h, rows) = csv_rows(&kept.join("runs.csv"));
+    assert_eq!(
+        s["provenance"]["seed"].to_string(),
+        rows[5][column(&h, "seed")]
+    );
+}
