@@ -141,6 +141,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Expect => "expect",
         Kind::Baseline => "baseline",
         Kind::Runs => "runs",
+        Kind::Lint => "lint",
     }
 }
 

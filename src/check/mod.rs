@@ -34,6 +34,9 @@ pub struct CheckOptions {
     pub baseline: Option<Baseline>,
     /// Default relative tolerance for baseline comparisons.
     pub tolerance: f64,
+    /// Run scenarios that break platform rules instead of failing them (one failed result per
+    /// lint error, and no run, without it).
+    pub allow_violations: bool,
 }
 
 /// The scenario files under `paths` (files as given; folders: their `*.toml`, sorted, not
@@ -112,6 +115,28 @@ fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<Scena
         }
     };
     outcome.name = s.name.clone();
+    if !opts.allow_violations {
+        let file_name = file.display().to_string();
+        let errors: Vec<AssertionResult> = crate::lint::findings(&s)
+            .iter()
+            .filter(|f| f.level == crate::scenario::space::Level::Error)
+            .map(|f| AssertionResult {
+                kind: Kind::Lint,
+                assertion: format!("lint: {}", f.rule),
+                metric: None,
+                observed: None,
+                bound: "no platform rule broken".to_string(),
+                status: Status::Fail,
+                message: Some(crate::lint::report::render_finding(&file_name, f)),
+            })
+            .collect();
+        if !errors.is_empty() {
+            // The platform would never have let this space exist: judging a run of it would
+            // mislead (`spacesim run` refuses it too).
+            outcome.results = errors;
+            return (outcome, None);
+        }
+    }
     let summaries: Vec<Value> = match sweep::replicate(&s, opts.replications) {
         Ok(summaries) => summaries,
         Err(e) => {

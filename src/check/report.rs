@@ -36,6 +36,8 @@ pub enum Kind {
     Baseline,
     /// A scenario without assertions: it must load and run.
     Runs,
+    /// A platform rule the scenario's space or formation breaks (a lint error).
+    Lint,
 }
 
 /// The verdict on one result.

@@ -50,6 +50,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             stored.clone()
         },
         tolerance,
+        allow_violations: args.allow_violations,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -115,7 +116,7 @@ fn read_baseline(path: &Path) -> anyhow::Result<Baseline> {
 }
 
 /// Writes `bytes` to `path` atomically, creating its folder.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -7,6 +7,7 @@
 mod capacity;
 mod check;
 mod interrupt;
+mod lint;
 mod run;
 mod sweep;
 
@@ -36,6 +37,9 @@ pub enum Command {
     Run(RunArgs),
     /// Run scenarios and judge their `[[expect]]` assertions (and a baseline), for CI.
     Check(CheckArgs),
+    /// Check scenario files against the platform's rules without simulating: CIDR ranges,
+    /// regions, trusted IPs, limits, allow-lists, add-ons, refused operations.
+    Lint(LintArgs),
     /// Run every grid point × replication of a scenario's `[sweep]` in parallel; write runs.csv
     /// and points.csv.
     Sweep(SweepArgs),
@@ -71,7 +75,24 @@ pub struct CheckArgs {
     /// Rewrite the baseline file with this run's metrics.
     #[arg(long)]
     pub update_baseline: bool,
+    /// Run scenarios whose space or formation breaks a platform rule (lint errors) instead of
+    /// failing them.
+    #[arg(long)]
+    pub allow_violations: bool,
     /// Print only the verdict.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `spacesim lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Scenario files and folders (their *.toml) [default: scenarios/].
+    pub paths: Vec<PathBuf>,
+    /// Also write the findings as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print errors and the verdict only (no warnings).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -90,6 +111,10 @@ pub struct RunArgs {
     /// Override a scenario value: `--set apps.api.processes.web.count=6` (repeatable).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Run even when the space or formation breaks a platform rule (lint errors); refused
+    /// operations are simulated as refused either way.
+    #[arg(long)]
+    pub allow_violations: bool,
     /// Print nothing but warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -144,6 +169,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Capacity(args) => capacity::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => sweep::merge(&args),

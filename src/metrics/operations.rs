@@ -26,7 +26,9 @@
 //! # Pitfalls
 //! Nothing here is filtered by the warm-up: the simulation decides what it reports. Until the
 //! simulation reports an app's capacity, the recorder assumes the scenario's web formation is
-//! up (zero for a `new` app).
+//! up (zero for a `new` app, and for every app of a space that starts allocating).
+//! Operations on the space itself (`destroy_space`, `trusted_ips`, `change_region`) belong to
+//! no app: they count no requests and have no capacity.
 
 use std::collections::BTreeMap;
 
@@ -57,7 +59,7 @@ pub struct OpRecorder {
 struct OpState {
     name: String,
     action: &'static str,
-    app: usize,
+    app: Option<usize>,
     deploy_like: bool,
     /// Requests ending this long after the end still count: the shutdown grace for operations
     /// that stop dynos, zero for the others.
@@ -109,7 +111,9 @@ impl OpRecorder {
             .iter()
             .enumerate()
             .map(|(i, op)| {
-                by_app[op.kind.app()].push(i);
+                if let Some(a) = op.kind.app() {
+                    by_app[a].push(i);
+                }
                 OpState {
                     name: op.name.clone(),
                     action: op.kind.action(),
@@ -119,7 +123,8 @@ impl OpRecorder {
                         OpKind::Deploy { .. }
                         | OpKind::Scale { .. }
                         | OpKind::ChangeType { .. }
-                        | OpKind::Restart { .. } => scenario.platform.shutdown_grace,
+                        | OpKind::Restart { .. }
+                        | OpKind::DestroyApp { .. } => scenario.platform.shutdown_grace,
                         _ => SimDuration::ZERO,
                     },
                     at: SimTime::ZERO + op.at,
@@ -137,11 +142,12 @@ impl OpRecorder {
                 }
             })
             .collect();
+        let allocating = scenario.space.network.allocation.is_some();
         let capacity = scenario
             .apps
             .iter()
             .map(|app| match app.web() {
-                Some(w) if !app.new => u64::from(w.count) * u64::from(w.concurrency),
+                Some(w) if !app.new && !allocating => u64::from(w.count) * u64::from(w.concurrency),
                 _ => 0,
             })
             .collect();
@@ -155,11 +161,11 @@ impl OpRecorder {
 
     /// Operation `op` started at `t`. Panics if it already started (a simulation bug).
     pub fn started(&mut self, op: usize, t: SimTime) {
-        let cap = self.capacity[self.ops[op].app];
+        let cap = self.ops[op].app.map(|a| self.capacity[a]);
         let o = &mut self.ops[op];
         assert!(o.start.is_none(), "operation \"{}\" started twice", o.name);
         o.start = Some(t);
-        o.min_capacity = Some(cap);
+        o.min_capacity = cap;
     }
 
     /// Operation `op` finished at `t`. After [`aborted`](Self::aborted), which already ended
@@ -325,7 +331,7 @@ impl OpRecorder {
                 OpResult {
                     name: o.name,
                     action: o.action,
-                    app: self.app_names[o.app].clone(),
+                    app: o.app.map(|a| self.app_names[a].clone()),
                     start_s: secs(start),
                     end_s: end.map(secs),
                     duration_s: duration.as_secs_f64(),
@@ -367,8 +373,8 @@ pub struct OpResult {
     pub name: String,
     /// Action, as written in scenario files (`deploy`, `scale`, ...).
     pub action: &'static str,
-    /// The app it acted on.
-    pub app: String,
+    /// The app it acted on; None for operations on the space itself.
+    pub app: Option<String>,
     /// When it started; its scheduled time if it never started.
     pub start_s: f64,
     /// When it ended; null if it was still running at the end of the run. A refused
@@ -388,7 +394,7 @@ pub struct OpResult {
     /// Latency of successful requests during it and in the 5 minutes before it.
     pub latency_ms: OpLatency,
     /// Fewest web serving slots (up web dynos × concurrency) while it ran; null if it never
-    /// started.
+    /// started or acts on the space itself.
     pub min_capacity_slots: Option<u64>,
     /// Down seconds of the app overlapping it (and its shutdown grace).
     pub downtime_s: u64,
@@ -585,8 +591,8 @@ mod tests {
 
         let d = &res[0];
         assert_eq!(
-            (d.name.as_str(), d.action, d.app.as_str()),
-            ("deploy-1", "deploy", "api")
+            (d.name.as_str(), d.action, d.app.as_deref()),
+            ("deploy-1", "deploy", Some("api"))
         );
         assert_eq!(
             (d.start_s, d.end_s, d.duration_s),

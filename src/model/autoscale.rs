@@ -2,7 +2,9 @@
 //!
 //! Every minute it looks at the p95 of the app's successful requests in the last minute. The
 //! one-minute window and the scale-down rule are assumptions: the platform says it uses "the
-//! past hour" and "scales down less aggressively".
+//! past hour" and "scales down less aggressively". A step up that a limit refuses (dynos per
+//! process type, per app, per space: [`crate::model::authority::check_scale`]) is skipped and
+//! counted (`autoscale.refused`).
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::LatencyStats;
@@ -33,11 +35,19 @@ impl Simulation<'_> {
             let target_ms = auto.p95.as_millis_f64();
             let n = self.apps[a].processes[p].members.len() as u32;
             let since = now.since(self.apps[a].processes[p].last_scale.min(now));
-            if p95 > target_ms && n < auto.max {
-                let provision = self.provisions();
-                self.spawn(a, p, None, provision, now);
-                self.apps[a].processes[p].last_scale = now;
-                self.apps[a].autoscale_up += 1;
+            if !self.apps[a].exists {
+                // A destroyed app has nothing to scale.
+            } else if p95 > target_ms && n < auto.max {
+                let state = self.space_state(now);
+                if crate::model::authority::check_scale(self.scenario, &state, a, p, n + 1).is_ok()
+                {
+                    let provision = self.provisions();
+                    self.spawn(a, p, None, provision, now);
+                    self.apps[a].processes[p].last_scale = now;
+                    self.apps[a].autoscale_up += 1;
+                } else {
+                    self.apps[a].autoscale_refused += 1;
+                }
             } else if p95 < target_ms / 2.0
                 && n > auto.min
                 && since >= AUTOSCALE_DOWN_SPACING

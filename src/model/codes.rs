@@ -31,11 +31,18 @@ pub enum ErrorCode {
     PoolTimeout,
     /// Application 500: the add-on was unavailable (failover, maintenance).
     AddonUnavailable,
+    /// Application 500: an external service refused a call from the space's outbound IP.
+    ExternalRefused,
+    /// The TLS handshake failed (no SNI in a Private Space, or HTTPS on the default domain of
+    /// an app with custom-domain SSL): no HTTP response at all.
+    TlsHandshake,
+    /// Router 404: the app does not exist (never created, or destroyed).
+    NoSuchApp,
 }
 
 impl ErrorCode {
     /// Every code, in the order columns and keys are written.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::H11,
         ErrorCode::H12,
         ErrorCode::H13,
@@ -47,6 +54,9 @@ impl ErrorCode {
         ErrorCode::SchemaMismatch,
         ErrorCode::PoolTimeout,
         ErrorCode::AddonUnavailable,
+        ErrorCode::ExternalRefused,
+        ErrorCode::TlsHandshake,
+        ErrorCode::NoSuchApp,
     ];
 
     /// Position in [`ErrorCode::ALL`].
@@ -68,16 +78,33 @@ impl ErrorCode {
             ErrorCode::SchemaMismatch => "schema_mismatch",
             ErrorCode::PoolTimeout => "pool_timeout",
             ErrorCode::AddonUnavailable => "addon_unavailable",
+            ErrorCode::ExternalRefused => "external_refused",
+            ErrorCode::TlsHandshake => "tls_handshake",
+            ErrorCode::NoSuchApp => "no_such_app",
         }
     }
 
-    /// The HTTP status the client sees.
-    pub fn status(self) -> u16 {
+    /// The HTTP status the client sees; None when the connection fails before any HTTP
+    /// response (a failed TLS handshake).
+    pub fn status(self) -> Option<u16> {
         match self {
-            ErrorCode::H27 => 499,
-            ErrorCode::SchemaMismatch | ErrorCode::PoolTimeout | ErrorCode::AddonUnavailable => 500,
-            _ => 503,
+            ErrorCode::H27 => Some(499),
+            ErrorCode::SchemaMismatch
+            | ErrorCode::PoolTimeout
+            | ErrorCode::AddonUnavailable
+            | ErrorCode::ExternalRefused => Some(500),
+            ErrorCode::NoSuchApp => Some(404),
+            ErrorCode::TlsHandshake => None,
+            _ => Some(503),
         }
+    }
+
+    /// False for failures no timeline operation causes or cures, which come from how clients
+    /// and external services are set up (`tls_handshake`, `external_refused`): they are not
+    /// charged to the operations active when they happen, so a deploy's window and its
+    /// zero-downtime verdict measure the deploy.
+    pub fn charged_to_operations(self) -> bool {
+        !matches!(self, ErrorCode::TlsHandshake | ErrorCode::ExternalRefused)
     }
 
     /// True for the platform router's H codes, false for application failures.
@@ -99,6 +126,9 @@ impl ErrorCode {
             ErrorCode::SchemaMismatch => "Application error: schema mismatch",
             ErrorCode::PoolTimeout => "Application error: connection pool timeout",
             ErrorCode::AddonUnavailable => "Application error: add-on unavailable",
+            ErrorCode::ExternalRefused => "Application error: external service refused the call",
+            ErrorCode::TlsHandshake => "TLS handshake failed",
+            ErrorCode::NoSuchApp => "No such app",
         }
     }
 
@@ -130,6 +160,15 @@ impl ErrorCode {
                 "no add-on connection free within the add-on's `pool_timeout`"
             }
             ErrorCode::AddonUnavailable => "the add-on is in failover or maintenance",
+            ErrorCode::ExternalRefused => {
+                "an external service the request calls does not allow the outbound IP the call leaves from"
+            }
+            ErrorCode::TlsHandshake => {
+                "Private Space: an HTTPS request without SNI, or to the default app domain of an app with custom-domain SSL"
+            }
+            ErrorCode::NoSuchApp => {
+                "the request's app does not exist: a `create_app` has not created it, or a `destroy_app` destroyed it"
+            }
         }
     }
 
@@ -155,6 +194,15 @@ impl ErrorCode {
                 "facts §6 (plan connection limits); the wait is an assumption"
             }
             ErrorCode::AddonUnavailable => "facts §6.1 (HA failover ~2 min of checks)",
+            ErrorCode::ExternalRefused => {
+                "private-spaces.txt, \"Stable outbound IP addresses\"; the status is an assumption"
+            }
+            ErrorCode::TlsHandshake => {
+                "private-spaces.txt, \"Adding custom domains and SSL\" (SNI required; no HTTPS on the default domain with custom-domain SSL)"
+            }
+            ErrorCode::NoSuchApp => {
+                "assumption: the router answers 404 for an app that does not exist"
+            }
         }
     }
 }

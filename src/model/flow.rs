@@ -7,6 +7,11 @@
 //! holds requests for up to 75 s while no dyno is routable (H20; H99 when up dynos stayed
 //! quarantined). The router timeout (H12, 30 s) runs from arrival, so with the defaults a held
 //! request fails with H12 before the hold ends (facts §3.1: "30 s H12 still applies").
+//!
+//! Before routing, the space's network has its say ([`crate::model::network`]): a request to an
+//! app that does not exist fails (`no_such_app`), one from outside the trusted IP ranges is
+//! blocked, one whose TLS handshake cannot succeed fails (`tls_handshake`); at the dyno, a
+//! refused external call fails the request (`external_refused`).
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::codes::ErrorCode;
@@ -35,6 +40,24 @@ impl Simulation<'_> {
         self.series.arrival(c);
         let service = class.spec.service.sample(&mut class.service_rng);
 
+        let a = class.app;
+        if !self.apps[a].exists {
+            self.fail_unrouted(now, c, ErrorCode::NoSuchApp, counted, attempt);
+            return;
+        }
+        if !self.client_admitted(c) {
+            // Refused by the router before TLS or a dyno: not a failure, and the client does
+            // not retry from the same address.
+            if counted {
+                self.classes[c].counts.blocked += 1;
+            }
+            self.series.blocked(c);
+            return;
+        }
+        if self.classes[c].tls_fails {
+            self.fail_unrouted(now, c, ErrorCode::TlsHandshake, counted, attempt);
+            return;
+        }
         if self.requests.len() as u64 >= self.scenario.simulator.max_in_flight {
             self.fail_unrouted(now, c, ErrorCode::H11, counted, attempt);
             return;
@@ -245,6 +268,15 @@ impl Simulation<'_> {
             self.end_at_dyno(now, handle, code);
             return false;
         }
+        let class = &mut self.classes[c];
+        if !class
+            .calls
+            .iter()
+            .all(|call| call.accepted(&mut class.outbound_rng))
+        {
+            self.end_at_dyno(now, handle, ErrorCode::ExternalRefused);
+            return false;
+        }
         self.acquire_connections(now, handle);
         true
     }
@@ -276,16 +308,20 @@ impl Simulation<'_> {
         r.stage = Stage::Serving;
         let d = r.dyno as usize;
         let speed = self.dynos[d].speed;
-        let service = if speed == 1.0 {
+        let compute = if speed == 1.0 {
             r.service
         } else {
             SimDuration::from_secs_f64(r.service.as_secs_f64() / speed)
         };
+        // Round trips to add-ons outside the space and to external services add to the time on
+        // the dyno, at any speed.
+        let service = compute + self.classes[c].network_time;
+        let app = &self.scenario.apps[a];
         for u in &spec.addons {
             let hold = match u.hold {
-                Hold::Share(f) => SimDuration::from_secs_f64(service.as_secs_f64() * f),
-                Hold::Fixed(t) => t.min(service),
-            };
+                Hold::Share(f) => SimDuration::from_secs_f64(compute.as_secs_f64() * f),
+                Hold::Fixed(t) => t.min(compute),
+            } + crate::model::network::outside_latency(app, u.addon);
             self.queue.schedule(
                 now + hold,
                 Event::ConnectionReleased {
@@ -495,7 +531,9 @@ impl Simulation<'_> {
         }
         self.series.failed(c, code);
         let a = self.classes[c].app;
-        self.ops.request_ended(a, now, Err(code));
+        if code.charged_to_operations() {
+            self.ops.request_ended(a, now, Err(code));
+        }
         if let Some(client) = &self.classes[c].spec.client
             && attempt < client.retries
         {

@@ -4,6 +4,7 @@
 //! what happens to a [`crate::metrics::SeriesSink`].
 
 pub mod arrival;
+pub mod authority;
 mod autoscale;
 pub mod capacity;
 pub mod codes;
@@ -12,11 +13,13 @@ pub mod dyno_type;
 mod flow;
 mod jobs;
 mod lifecycle;
+pub mod network;
 pub mod request;
 pub mod results;
 mod rollout;
 pub mod router;
 pub mod service;
 pub mod sim;
+mod space;
 pub mod trace;
 pub mod zero_downtime;

@@ -112,6 +112,24 @@ pub struct AppResult {
     pub autoscale_up: u64,
     /// Dynos the autoscaler removed.
     pub autoscale_down: u64,
+    /// Dynos the autoscaler wanted to add but a limit refused.
+    pub autoscale_refused: u64,
+}
+
+/// What happened to the space itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpaceResult {
+    /// When the space was allocated, seconds from the start: 0 when it existed before the run;
+    /// None when it was still allocating at the end.
+    pub allocated_s: Option<f64>,
+    /// When it was destroyed, if it was.
+    pub destroyed_s: Option<f64>,
+    /// Apps that existed at the end.
+    pub apps: u64,
+    /// One-off dynos started (`run` operations accepted).
+    pub one_off_dynos: u64,
+    /// Timeline operations the platform refused.
+    pub operations_refused: u64,
 }
 
 /// Everything a run measured.
@@ -123,6 +141,8 @@ pub struct RunOutput {
     pub apps: Vec<AppResult>,
     /// Per job kind, apps in file order, jobs in file order.
     pub jobs: Vec<JobResult>,
+    /// The space.
+    pub space: SpaceResult,
     /// Seconds counted as downtime over all apps.
     pub downtime_s: u64,
     /// Events processed.
@@ -133,6 +153,7 @@ pub struct RunOutput {
     pub operations: Vec<OpResult>,
     /// The zero-downtime checker's predictions.
     pub predictions: Vec<Prediction>,
-    /// Seconds each dyno type was alive (provisioning to down), sorted by type name.
+    /// Seconds each dyno type was alive (provisioning to down; one-off dynos from creation to
+    /// the end of their command), sorted by type name.
     pub dyno_seconds: Vec<(String, f64)>,
 }

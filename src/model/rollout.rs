@@ -20,10 +20,16 @@
 //! A release phase, when given, runs first; a failing one aborts the deploy. An incompatible
 //! schema takes effect when the rollout starts: from then on, dynos of older releases fail the
 //! requests that use Postgres (application 500, `schema_mismatch`).
+//!
+//! Every operation is first judged by the platform's rules ([`crate::model::authority`]): a
+//! refused one is recorded with its reason and changes nothing. The space's own operations
+//! (`create_app`, `destroy_app`, `destroy_space`, `trusted_ips`, `run`) act through
+//! `space.rs`.
 
 use std::collections::VecDeque;
 
 use crate::engine::{SimDuration, SimTime};
+use crate::model::authority;
 use crate::model::dyno::DynoState;
 use crate::model::sim::{Event, Simulation};
 use crate::scenario::{OpKind, Runtime, SchemaChange};
@@ -33,6 +39,8 @@ const STEP_FIRST_DEPLOY: u32 = 1;
 const STEP_PREBOOT_SWITCH: u32 = 2;
 const STEP_TYPE_SWITCH_DONE: u32 = 3;
 const STEP_REVERT: u32 = 4;
+const STEP_TRUSTED_IPS_APPLY: u32 = 5;
+const STEP_ONE_OFF_UP: u32 = 6;
 
 /// What a running operation waits for.
 #[derive(Default)]
@@ -74,11 +82,17 @@ impl Simulation<'_> {
     pub(crate) fn op_start(&mut self, now: SimTime, i: usize) {
         let scenario = self.scenario;
         let op = &scenario.timeline[i];
-        let a = op.kind.app();
+        if let Err(refusal) = authority::judge(scenario, op, &self.space_state(now)) {
+            self.ops.refused(i, refusal.reason);
+            self.space.refused += 1;
+            return;
+        }
         self.op_state[i].active = true;
         self.ops.started(i, now);
-        self.apps[a].active_ops.push(op.name.clone());
-        self.apps[a].ops_label = self.apps[a].active_ops.join("+");
+        if let Some(a) = op.kind.app() {
+            self.apps[a].active_ops.push(op.name.clone());
+            self.apps[a].ops_label = self.apps[a].active_ops.join("+");
+        }
         match &op.kind {
             OpKind::Deploy {
                 release_phase: Some(phase),
@@ -206,6 +220,43 @@ impl Simulation<'_> {
                     },
                 );
             }
+            &OpKind::CreateApp { app } => {
+                self.create_app(app);
+                self.end_op(now, i);
+            }
+            &OpKind::DestroyApp { app } => {
+                self.abort_ops_of_app(now, app, i);
+                self.destroy_app(now, app);
+                self.end_op(now, i);
+            }
+            OpKind::DestroySpace => {
+                self.space.destroyed_at = Some(now);
+                self.end_op(now, i);
+            }
+            OpKind::TrustedIps { .. } => {
+                let propagation = scenario.space.network.trusted_ips_propagation;
+                self.queue.schedule(
+                    now + propagation,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_TRUSTED_IPS_APPLY,
+                    },
+                );
+            }
+            OpKind::ChangeRegion { .. } => {
+                unreachable!("the platform refuses every region change")
+            }
+            &OpKind::Run { app, process, .. } => {
+                let up = self.start_one_off(now, i, app, process);
+                self.op_state[i].batch = self.ops.batch_started(i, now, 1);
+                self.queue.schedule(
+                    up,
+                    Event::OpStep {
+                        op: i as u32,
+                        step: STEP_ONE_OFF_UP,
+                    },
+                );
+            }
         }
     }
 
@@ -233,7 +284,7 @@ impl Simulation<'_> {
                 }
             }
             STEP_FIRST_DEPLOY => {
-                let a = op.kind.app();
+                let a = op.kind.app().expect("a deploy acts on an app");
                 self.apps[a].deployed = true;
                 let provision = self.provisions();
                 let mut new = Vec::new();
@@ -247,7 +298,7 @@ impl Simulation<'_> {
                 self.check_waiting(now, i);
             }
             STEP_PREBOOT_SWITCH => {
-                let a = op.kind.app();
+                let a = op.kind.app().expect("a deploy acts on an app");
                 let (old, new) = (
                     std::mem::take(&mut self.op_state[i].old),
                     std::mem::take(&mut self.op_state[i].new),
@@ -262,7 +313,7 @@ impl Simulation<'_> {
                 self.end_op(now, i);
             }
             STEP_TYPE_SWITCH_DONE => {
-                let a = op.kind.app();
+                let a = op.kind.app().expect("a type change acts on an app");
                 for d in std::mem::take(&mut self.op_state[i].new) {
                     self.dynos[d as usize].routable = true;
                 }
@@ -276,6 +327,20 @@ impl Simulation<'_> {
                     self.set_override(now, c, None);
                 }
                 self.end_op(now, i);
+            }
+            STEP_TRUSTED_IPS_APPLY => {
+                if let OpKind::TrustedIps { ranges } = &op.kind {
+                    self.apply_trusted_ips(ranges);
+                }
+                self.end_op(now, i);
+            }
+            STEP_ONE_OFF_UP => {
+                if let OpKind::Run { duration, .. } = op.kind {
+                    self.ops.batch_up(i, self.op_state[i].batch, now);
+                    self.end_op(now, i);
+                    self.queue
+                        .schedule(now + duration, Event::OneOffExit { op: i as u32 });
+                }
             }
             _ => unreachable!("unknown operation step {step}"),
         }
@@ -387,7 +452,10 @@ impl Simulation<'_> {
 
     /// Starts the next batch of rollout `r` of operation `i`, if any old dynos remain.
     fn next_batch(&mut self, now: SimTime, i: usize, r: usize) {
-        let a = self.scenario.timeline[i].kind.app();
+        let a = self.scenario.timeline[i]
+            .kind
+            .app()
+            .expect("a rollout acts on an app");
         let ro = &mut self.op_state[i].rollouts[r];
         let take = ro.batch_size.min(ro.old.len());
         let olds: Vec<u32> = ro.old.drain(..take).collect();
@@ -557,6 +625,26 @@ impl Simulation<'_> {
         self.apps[a].processes[p].next_number = highest.map_or(1, |h| h + 1);
     }
 
+    /// Aborts every active operation of app `a` that replaces or starts dynos (deploys, config
+    /// and type changes, restarts, scales), but `except` (the `destroy_app` doing it): the app
+    /// is gone, so the dynos they wait for will not come. Traffic changes, crashes and add-on
+    /// outages end on their own.
+    pub(crate) fn abort_ops_of_app(&mut self, now: SimTime, a: usize, except: usize) {
+        for j in 0..self.op_state.len() {
+            let kind = &self.scenario.timeline[j].kind;
+            if j != except
+                && self.op_state[j].active
+                && kind.app() == Some(a)
+                && (kind.is_deploy_like() || matches!(kind, OpKind::Scale { .. }))
+            {
+                let name = &self.scenario.apps[a].name;
+                self.ops
+                    .aborted(j, now, format!("app {name} was destroyed"));
+                self.end_op(now, j);
+            }
+        }
+    }
+
     fn end_op(&mut self, now: SimTime, i: usize) {
         if !self.op_state[i].active {
             return;
@@ -565,7 +653,9 @@ impl Simulation<'_> {
         self.ops.ended(i, now);
         let scenario = self.scenario;
         let op = &scenario.timeline[i];
-        let a = op.kind.app();
+        let Some(a) = op.kind.app() else {
+            return;
+        };
         if let Some(pos) = self.apps[a].active_ops.iter().position(|n| *n == op.name) {
             self.apps[a].active_ops.remove(pos);
         }

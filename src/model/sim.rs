@@ -1,8 +1,14 @@
 //! One simulation run: the state of every app, dyno, request and job, and the event loop.
 //!
 //! The request flow lives in `flow.rs`, dyno lifecycles in `lifecycle.rs`, timeline operations
-//! in `rollout.rs` and worker queues in `jobs.rs`; all are `impl Simulation` blocks over the
-//! state defined here.
+//! in `rollout.rs`, the space's own operations and state in `space.rs` and worker queues in
+//! `jobs.rs`; all are `impl Simulation` blocks over the state defined here. The network rules a
+//! request meets (trusted IPs, TLS, external calls) are in [`crate::model::network`].
+//!
+//! # The space
+//! When `space.network.allocation` is set the run starts with the space's creation: it is
+//! `allocating` until then and no dyno starts; at allocation every deployed app's formation is
+//! provisioned and booted. Requests before that fail as when no web dyno is up (H14).
 //!
 //! # Lifecycle of a request
 //! An arrival goes to its app's router. With no routable web dyno it fails at once (H14) in a
@@ -16,8 +22,9 @@
 //! # Determinism
 //! Events are ordered by (time, insertion order); every random draw comes from a stream named
 //! after its consumer (`traffic/<app>/<class>/arrival`, `.../service`, `router/<app>`,
-//! `dyno/<app>/<process>` for boot and provisioning times, `ops` for operations), so a routing
-//! policy change does not change arrival or service times (common random numbers).
+//! `dyno/<app>/<process>` for boot and provisioning times, `ops` for operations,
+//! `network/<app>/<class>/client` and `.../outbound` for client and outbound addresses), so a
+//! routing policy change does not change arrival or service times (common random numbers).
 
 use std::collections::VecDeque;
 
@@ -25,10 +32,14 @@ use crate::engine::{EventQueue, NANOS_PER_SEC, SimDuration, SimTime, Stream, str
 use crate::metrics::operations::OpRecorder;
 use crate::metrics::{JobRow, LatencyStats, ProcessRow, SeriesAccumulator, SeriesSink};
 use crate::model::arrival::ArrivalGen;
+use crate::model::authority;
 use crate::model::dyno::{Dyno, DynoState};
 use crate::model::dyno_type::DynoType;
+use crate::model::network::{self, CallPlan, Reach};
 use crate::model::request::Requests;
-pub use crate::model::results::{AppResult, ClassResult, Counts, JobResult, RunError, RunOutput};
+pub use crate::model::results::{
+    AppResult, ClassResult, Counts, JobResult, RunError, RunOutput, SpaceResult,
+};
 use crate::model::router::Router;
 use crate::model::zero_downtime;
 use crate::scenario::Scenario;
@@ -75,6 +86,10 @@ pub(crate) enum Event {
     OpStep { op: u32, step: u32 },
     /// The autoscaler evaluates a process type.
     Autoscale { app: u32, process: u32 },
+    /// The space is allocated: formations start.
+    Allocated,
+    /// The command of the one-off dyno a `run` operation started ends.
+    OneOffExit { op: u32 },
 }
 
 /// One traffic class's sources and measurements.
@@ -87,6 +102,18 @@ pub(crate) struct Class<'s> {
     pub override_rng: Stream,
     pub service_rng: Stream,
     pub client_rng: Stream,
+    /// Client addresses, drawn only when the trusted ranges make the outcome uncertain.
+    pub net_rng: Stream,
+    /// Outbound addresses of external calls, drawn only when the outcome is uncertain.
+    pub outbound_rng: Stream,
+    /// How the current trusted ranges treat its clients.
+    pub reach: Reach,
+    /// Its HTTPS requests fail the TLS handshake.
+    pub tls_fails: bool,
+    /// The external calls each request makes.
+    pub calls: Vec<CallPlan>,
+    /// Network time added to each request's time on the dyno (outside add-ons, calls).
+    pub network_time: SimDuration,
     pub spec: &'s crate::scenario::TrafficSpec,
     pub counts: Counts,
     pub latency: LatencyStats,
@@ -115,6 +142,8 @@ pub(crate) struct Process {
 
 /// One app's live state.
 pub(crate) struct App {
+    /// Created and not destroyed: it exists in the space.
+    pub exists: bool,
     pub router: Router,
     pub release: u32,
     pub deployed: bool,
@@ -135,6 +164,7 @@ pub(crate) struct App {
     pub window_latency: Option<LatencyStats>,
     pub autoscale_up: u64,
     pub autoscale_down: u64,
+    pub autoscale_refused: u64,
 }
 
 /// A queued or running background job.
@@ -179,6 +209,7 @@ pub struct Simulation<'s> {
     pub(crate) end: SimTime,
     pub(crate) warmup_end: SimTime,
     pub(crate) peak_in_flight: u64,
+    pub(crate) space: crate::model::space::SpaceRun,
 }
 
 /// Runs `scenario` to its end, streaming closed seconds to `sink`.
@@ -194,8 +225,12 @@ impl<'s> Simulation<'s> {
         let mut classes = Vec::new();
         let mut class_apps = Vec::new();
         let mut job_kinds = Vec::new();
+        let created = authority::created_by_timeline(scenario);
+        let trusted = scenario.space.network.trusted_ips.clone();
+        let private = scenario.space.runtime == crate::scenario::Runtime::Private;
         for (ai, app) in scenario.apps.iter().enumerate() {
             apps.push(App {
+                exists: !created[ai],
                 router: Router::new(
                     scenario.router.policy,
                     stream(seed, &format!("router/{}", app.name)),
@@ -237,9 +272,12 @@ impl<'s> Simulation<'s> {
                     .then(LatencyStats::new),
                 autoscale_up: 0,
                 autoscale_down: 0,
+                autoscale_refused: 0,
             });
             for (ti, t) in app.traffic.iter().enumerate() {
                 let prefix = format!("traffic/{}/{}", app.name, t.name);
+                let net = format!("network/{}/{}", app.name, t.name);
+                let calls = network::call_plans(scenario, t);
                 let arrivals =
                     ArrivalGen::new(&t.arrival, stream(seed, &format!("{prefix}/arrival")))
                         .map_err(|message| RunError::Traffic {
@@ -255,6 +293,17 @@ impl<'s> Simulation<'s> {
                     override_rng: stream(seed, &format!("{prefix}/override")),
                     service_rng: stream(seed, &format!("{prefix}/service")),
                     client_rng: stream(seed, &format!("{prefix}/client")),
+                    net_rng: stream(seed, &format!("{net}/client")),
+                    outbound_rng: stream(seed, &format!("{net}/outbound")),
+                    // Trusted IP ranges guard Private Space routers only.
+                    reach: if private {
+                        network::reach(&t.network.clients, &trusted)
+                    } else {
+                        Reach::All
+                    },
+                    tls_fails: network::tls_fails(scenario.space.runtime, app, t),
+                    network_time: network::network_time(app, t, &calls),
+                    calls,
                     spec: t,
                     counts: Counts::default(),
                     latency: LatencyStats::new(),
@@ -318,28 +367,16 @@ impl<'s> Simulation<'s> {
             end: SimTime::ZERO + scenario.duration,
             warmup_end: SimTime::ZERO + scenario.warmup,
             peak_in_flight: 0,
+            space: crate::model::space::SpaceRun::new(scenario),
         };
-        // Apps start deployed and in steady state: every dyno up at t = 0 (new apps: none).
-        for (ai, app) in scenario.apps.iter().enumerate() {
-            if app.new {
-                continue;
+        match scenario.space.network.allocation {
+            // The run starts with the space's creation: formations start when it is allocated.
+            Some(d) if SimTime::ZERO + d < sim.end => {
+                sim.queue.schedule(SimTime::ZERO + d, Event::Allocated)
             }
-            for (pi, p) in app.processes.iter().enumerate() {
-                for _ in 0..p.count {
-                    let id = sim.add_dyno(ai, pi, 1, SimTime::ZERO);
-                    sim.dyno_up(id, SimTime::ZERO);
-                }
-                if let Some(auto) = &p.autoscale {
-                    let _ = auto;
-                    sim.queue.schedule(
-                        SimTime::ZERO + crate::model::autoscale::AUTOSCALE_INTERVAL,
-                        Event::Autoscale {
-                            app: ai as u32,
-                            process: pi as u32,
-                        },
-                    );
-                }
-            }
+            Some(_) => {}
+            // Apps start deployed and in steady state: every dyno up at t = 0 (new apps: none).
+            None => sim.start_formations(SimTime::ZERO, false),
         }
         for c in 0..sim.classes.len() {
             sim.schedule_next_arrival(c, SimTime::ZERO)?;
@@ -403,7 +440,10 @@ impl<'s> Simulation<'s> {
             }
             Event::JobArrival { job } => {
                 self.schedule_next_job(job as usize)?;
-                self.enqueue_job(now, job as usize);
+                // An app that does not exist (yet, or any more) takes no jobs.
+                if self.apps[self.job_kinds[job as usize].app].exists {
+                    self.enqueue_job(now, job as usize);
+                }
             }
             Event::Provisioned { dyno, epoch } => {
                 if self.dynos[dyno as usize].epoch == epoch {
@@ -440,6 +480,8 @@ impl<'s> Simulation<'s> {
             Event::Autoscale { app, process } => {
                 self.autoscale(now, app as usize, process as usize)
             }
+            Event::Allocated => self.allocated(now),
+            Event::OneOffExit { op } => self.one_off_exit(now, op as usize),
         }
         Ok(())
     }
@@ -617,6 +659,7 @@ impl<'s> Simulation<'s> {
                 downtime_s: self.series.app_downtime_s(a),
                 autoscale_up: self.apps[a].autoscale_up,
                 autoscale_down: self.apps[a].autoscale_down,
+                autoscale_refused: self.apps[a].autoscale_refused,
             })
             .collect();
         let jobs = self
@@ -640,17 +683,29 @@ impl<'s> Simulation<'s> {
             })
             .collect();
         let mut seconds = std::collections::BTreeMap::<&str, f64>::new();
-        for d in &self.dynos {
-            let until = d.died.unwrap_or(self.end).min(self.end);
-            *seconds.entry(d.dyno_type.name).or_default() +=
-                until.since(d.born.min(until)).as_secs_f64();
+        let one_offs = self
+            .space
+            .one_offs
+            .iter()
+            .map(|o| (o.dyno_type, o.born, o.died));
+        for (dyno_type, born, died) in self
+            .dynos
+            .iter()
+            .map(|d| (d.dyno_type, d.born, d.died))
+            .chain(one_offs)
+        {
+            let until = died.unwrap_or(self.end).min(self.end);
+            *seconds.entry(dyno_type.name).or_default() +=
+                until.since(born.min(until)).as_secs_f64();
         }
+        let space = self.space_result();
         let predictions = zero_downtime::predict(scenario);
         let operations = self.ops.finish(self.end, &predictions);
         RunOutput {
             classes,
             apps,
             jobs,
+            space,
             downtime_s: self.series.total_downtime_s(),
             events: self.queue.events_processed(),
             peak_in_flight: self.peak_in_flight,

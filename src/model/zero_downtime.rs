@@ -24,6 +24,9 @@
 //! replaces its class's rate while it is active at the operation's time (the latest such entry
 //! per class wins; once it expires the class's own arrival process applies again). Autoscaling
 //! and crashes are not foreseen: the checker uses the formation the timeline asks for.
+//! Operations the platform's rules refuse ([`crate::model::authority::predict`]) are neither
+//! judged nor applied: a refused deploy replaces nothing. `create_app` and `destroy_app` make an
+//! app undeployed again, as a `new` app.
 //!
 //! # Pitfalls
 //! The offered load is the arrival rate *at the operation's start* times the mean service time;
@@ -100,8 +103,12 @@ pub fn predict(scenario: &Scenario) -> Vec<Prediction> {
     // The name of the release that first made a new app run, if any.
     let mut released: Vec<Option<String>> = vec![None; scenario.apps.len()];
 
+    let refusals = crate::model::authority::predict(scenario);
     let mut predictions = Vec::new();
     for (i, op) in scenario.timeline.iter().enumerate() {
+        if refusals[i].is_some() {
+            continue;
+        }
         if op.kind.is_deploy_like() {
             let prediction = judge(scenario, i, &formations, &overrides, &released);
             predictions.push(prediction);
@@ -141,10 +148,27 @@ pub fn predict(scenario: &Scenario) -> Vec<Prediction> {
                     until: duration.map(|d| op.at + d),
                 });
             }
+            OpKind::CreateApp { app } | OpKind::DestroyApp { app } => {
+                released[*app] = None;
+                for (f, p) in formations[*app]
+                    .iter_mut()
+                    .zip(&scenario.apps[*app].processes)
+                {
+                    *f = Formation {
+                        count: p.count,
+                        dyno_type: p.dyno_type,
+                        concurrency: p.concurrency,
+                    };
+                }
+            }
             OpKind::Restart { .. }
             | OpKind::Crash { .. }
             | OpKind::Failover { .. }
-            | OpKind::Maintenance { .. } => {}
+            | OpKind::Maintenance { .. }
+            | OpKind::DestroySpace
+            | OpKind::TrustedIps { .. }
+            | OpKind::ChangeRegion { .. }
+            | OpKind::Run { .. } => {}
         }
     }
     predictions
@@ -159,7 +183,7 @@ fn judge(
     released: &[Option<String>],
 ) -> Prediction {
     let op = &scenario.timeline[i];
-    let ai = op.kind.app();
+    let ai = op.kind.app().expect("deploy-like operations act on an app");
     let app = &scenario.apps[ai];
     let mut conditions = Vec::with_capacity(5);
     if let OpKind::Deploy {
@@ -317,7 +341,7 @@ fn capacity(
     overrides: &[Vec<Option<Override>>],
 ) -> Condition {
     let op = &scenario.timeline[i];
-    let ai = op.kind.app();
+    let ai = op.kind.app().expect("deploy-like operations act on an app");
     let app = &scenario.apps[ai];
     let limit = scenario.platform.zero_downtime_max_utilisation;
     let mut pass = true;

@@ -144,9 +144,13 @@ fn disagreement(op: &OpResult) -> Option<String> {
     if observed == zd.predicted {
         return None;
     }
+    // Only deploy-like operations have verdicts, and they all act on an app.
     let what = format!(
         "\"{}\" ({} of app \"{}\" at {}s)",
-        op.name, op.action, op.app, op.start_s
+        op.name,
+        op.action,
+        op.app.as_deref().unwrap_or("?"),
+        op.start_s
     );
     Some(if zd.predicted {
         let codes: Vec<String> = op
@@ -199,7 +203,7 @@ mod tests {
         OpResult {
             name: name.to_string(),
             action: "deploy",
-            app: "api".to_string(),
+            app: Some("api".to_string()),
             start_s: 600.0 * (op as f64 + 1.0),
             end_s: Some(700.0),
             duration_s: 100.0,

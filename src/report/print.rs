@@ -433,11 +433,17 @@ fn items_line(label: &str, items: &[String]) -> String {
 /// Dyno-hours by type and, when priced, their cost; autoscaler activity.
 fn dynos(summary: &Summary, out: &mut String) {
     for (app, a) in &summary.apps {
-        let (added, removed) = (a.autoscale.added, a.autoscale.removed);
-        if added + removed > 0 {
+        let (added, removed, refused) =
+            (a.autoscale.added, a.autoscale.removed, a.autoscale.refused);
+        if added + removed + refused > 0 {
+            let limited = if refused > 0 {
+                format!(", {refused} refused by a limit")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "{:<LABEL$}{app}: {added} web dyno{} added, {removed} removed",
+                "{:<LABEL$}{app}: {added} web dyno{} added, {removed} removed{limited}",
                 "autoscale",
                 if added == 1 { "" } else { "s" }
             );
@@ -473,6 +479,38 @@ fn dynos(summary: &Summary, out: &mut String) {
             items.push(format!("(no price: {})", cost.unpriced.join(", ")));
         }
         out.push_str(&items_line("cost", &items));
+    }
+}
+
+/// One line about the space when something happened to it: allocation during the run,
+/// refused operations, one-off dynos, destruction.
+fn space_line(summary: &Summary, out: &mut String) {
+    let sp = &summary.space;
+    let mut items = Vec::new();
+    match sp.allocated_s {
+        Some(t) if t > 0.0 => items.push(format!("allocated at {}", clock(t))),
+        Some(_) => {}
+        None => items.push("still allocating at the end".to_string()),
+    }
+    if sp.operations_refused > 0 {
+        items.push(format!(
+            "{} operation{} refused",
+            sp.operations_refused,
+            if sp.operations_refused == 1 { "" } else { "s" }
+        ));
+    }
+    if sp.one_off_dynos > 0 {
+        items.push(format!(
+            "{} one-off dyno{}",
+            sp.one_off_dynos,
+            if sp.one_off_dynos == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(t) = sp.destroyed_s {
+        items.push(format!("destroyed at {}", clock(t)));
+    }
+    if !items.is_empty() {
+        out.push_str(&items_line("space", &items));
     }
 }
 
@@ -519,6 +557,7 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
         pct(s.error_rate),
         s.downtime_s
     );
+    space_line(summary, &mut out);
     let classes: usize = summary.apps.values().map(|a| a.traffic.len()).sum();
     if classes > 1 {
         let _ = writeln!(

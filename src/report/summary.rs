@@ -36,6 +36,8 @@ pub struct Summary {
     pub peak_in_flight: u64,
     /// Per app, by name.
     pub apps: BTreeMap<String, AppSummary>,
+    /// The space itself.
+    pub space: SpaceSummary,
     /// `operations.<name>`, `zero_downtime`, `dyno_hours` and `cost`.
     #[serde(flatten)]
     pub operations: super::operations::OperationSections,
@@ -116,6 +118,26 @@ pub struct AutoscaleCounts {
     pub added: u64,
     /// Dynos removed.
     pub removed: u64,
+    /// Dynos it would have added but a limit refused (printed, not written: the JSON keeps
+    /// `added` and `removed`).
+    #[serde(skip)]
+    pub refused: u64,
+}
+
+/// `space`: what happened to the space itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpaceSummary {
+    /// When it was allocated, seconds from the start: 0 when it existed before the run; null
+    /// when it was still allocating at the end.
+    pub allocated_s: Option<f64>,
+    /// When a `destroy_space` destroyed it; null if none did.
+    pub destroyed_s: Option<f64>,
+    /// Apps that existed at the end.
+    pub apps: u64,
+    /// One-off dynos started by `run` operations.
+    pub one_off_dynos: u64,
+    /// Timeline operations the platform refused (`operations.<name>.refused` says why).
+    pub operations_refused: u64,
 }
 
 /// One app.
@@ -230,6 +252,7 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
         let autoscale = AutoscaleCounts {
             added: app.autoscale_up,
             removed: app.autoscale_down,
+            refused: app.autoscale_refused,
         };
         apps.insert(
             app.name.clone(),
@@ -255,6 +278,13 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
         events: output.events,
         peak_in_flight: output.peak_in_flight,
         apps,
+        space: SpaceSummary {
+            allocated_s: output.space.allocated_s,
+            destroyed_s: output.space.destroyed_s,
+            apps: output.space.apps,
+            one_off_dynos: output.space.one_off_dynos,
+            operations_refused: output.space.operations_refused,
+        },
         operations: super::operations::sections(
             output.operations.clone(),
             &output.predictions,

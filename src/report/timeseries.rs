@@ -187,21 +187,22 @@ mod tests {
             lines[0],
             "time_s,app,kind,name,arrivals,ok,failed,failed_H11,failed_H12,failed_H13,failed_H14,\
              failed_H20,failed_H21,failed_H27,failed_H99,failed_schema_mismatch,failed_pool_timeout,\
-             failed_addon_unavailable,blocked,in_flight,latency_ms_p50,latency_ms_p99,dynos_up,busy,\
+             failed_addon_unavailable,failed_external_refused,failed_tls_handshake,\
+             failed_no_such_app,blocked,in_flight,latency_ms_p50,latency_ms_p99,dynos_up,busy,\
              backlog,dynos_provisioning,dynos_starting,dynos_stopping,dynos_crashed,jobs_enqueued,\
              jobs_done,jobs_waiting,jobs_running,operations"
         );
         assert_eq!(
             lines[1],
-            "3,api,traffic,default,10,9,1,0,1,0,0,0,0,0,0,0,0,0,0,2,12.5,,,,,,,,,,,,,deploy-1"
+            "3,api,traffic,default,10,9,1,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,2,12.5,,,,,,,,,,,,,deploy-1"
         );
         assert_eq!(
             lines[2],
-            "3,api,process,web,,,,,,,,,,,,,,,,,,,5,7,0,1,2,1,0,,,,,deploy-1"
+            "3,api,process,web,,,,,,,,,,,,,,,,,,,,,,5,7,0,1,2,1,0,,,,,deploy-1"
         );
         assert_eq!(
             lines[3],
-            "3,api,jobs,email,,,,,,,,,,,,,,,,,,,,,,,,,,4,3,1,2,"
+            "3,api,jobs,email,,,,,,,,,,,,,,,,,,,,,,,,,,,,,4,3,1,2,"
         );
         let width = columns().len();
         for line in &lines {

@@ -17,7 +17,7 @@ pub(crate) fn build_process(
     ctx: &Checker,
     spanned: &Spanned<RawProcess>,
     pkey: &str,
-    runtime: Runtime,
+    space: &SpaceConfig,
     build_ctx: &BuildCtx,
     speeds: &std::collections::BTreeMap<String, f64>,
 ) -> Result<ProcessSpec, ScenarioError> {
@@ -35,7 +35,8 @@ pub(crate) fn build_process(
             format!("\"{kind}\" is not a valid process type: use letters, digits, `-` or `_`"),
         ));
     }
-    let default_type = match runtime {
+    let default_type = match space.runtime {
+        Runtime::Private if space.network.shield => "shield-m",
         Runtime::Private => "private-m",
         Runtime::Common => "standard-1x",
     };
@@ -342,6 +343,7 @@ pub(crate) fn build_traffic(
         client,
         addons: uses,
         enqueue,
+        // Filled by the caller, which holds the scenario's `[[external]]` services.
         network: super::space::ClientNetwork::default(),
     })
 }

@@ -11,14 +11,15 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use super::addons::build_addons;
+use super::addons::{AddonSite, build_app_addons};
 use super::apps::{build_jobs, build_preboot, build_process, build_traffic};
 use super::error::{Location, ScenarioError, line_col};
+use super::network::{build_client_network, build_externals, build_space};
 use super::overrides::Override;
 use super::platform::{build_platform, build_prices, build_speeds};
-use super::raw::{RawPolicy, RawRuntime, RawScenario};
+use super::raw::{RawPolicy, RawScenario};
 use super::spec::*;
-use super::timeline::build_timeline;
+use super::timeline::build_timeline_for;
 use super::traffic::BuildCtx;
 use crate::engine::SimDuration;
 
@@ -108,7 +109,11 @@ pub fn parse_with(
     Ok(scenario)
 }
 
-fn deserialize(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
+/// Deserializes TOML `text` (the file `file`), naming the line, column and key of an error.
+pub(super) fn deserialize<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, ScenarioError> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, file, e, None))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         // `toml::Spanned` shows up in serde's path as a private field name: drop it.
@@ -182,6 +187,28 @@ impl Checker<'_> {
     pub(super) fn line(&self, span: Range<usize>) -> usize {
         line_col(self.text, span.start).0
     }
+}
+
+/// `addon_catalogue = "file"`: the scenario's own add-on catalogue, relative to its folder.
+fn load_catalogue(
+    ctx: &Checker,
+    base_dir: &Path,
+    path: &Spanned<String>,
+) -> Result<super::catalogue::Catalogue, ScenarioError> {
+    let file = base_dir.join(path.get_ref());
+    if !file.is_file() {
+        return Err(ctx.err(
+            path.span(),
+            "addon_catalogue",
+            format!(
+                "no add-on catalogue file \"{}\" (looked for {}): copy {} and point at the copy",
+                path.get_ref(),
+                file.display(),
+                super::catalogue::DEFAULT_FILE
+            ),
+        ));
+    }
+    super::catalogue::load(&file)
 }
 
 /// Names of apps, processes and traffic classes appear in metric paths and file names.
@@ -275,54 +302,9 @@ fn build(
         RouterConfig { policy, timeout }
     };
 
-    let space = {
-        let s = raw.space.as_ref();
-        let region = match s.and_then(|s| s.region.as_ref()) {
-            Some(r) if REGIONS.contains(&r.get_ref().as_str()) => r.get_ref().clone(),
-            Some(r) => {
-                return Err(ctx.err(
-                    r.span(),
-                    "space.region",
-                    format!(
-                        "unknown region \"{}\"; Private Spaces run in one of: {}",
-                        r.get_ref(),
-                        REGIONS.join(", ")
-                    ),
-                ));
-            }
-            None => DEFAULT_REGION.to_string(),
-        };
-        let runtime = match s.and_then(|s| s.runtime) {
-            None | Some(RawRuntime::Private) => Runtime::Private,
-            Some(RawRuntime::Common) => Runtime::Common,
-        };
-        SpaceConfig {
-            name: s.and_then(|s| s.name.clone()),
-            region,
-            runtime,
-            network: super::space::Network {
-                team: None,
-                shield: false,
-                cidr: super::space::DEFAULT_CIDR.parse().expect("a valid range"),
-                data_cidr: None,
-                trusted_ips: vec![
-                    super::space::DEFAULT_TRUSTED_IPS
-                        .parse()
-                        .expect("a valid range"),
-                ],
-                data_trusted_ips: Vec::new(),
-                outbound_ips: super::space::DEFAULT_OUTBOUND_IPS
-                    .iter()
-                    .map(|a| a.parse().expect("a valid address"))
-                    .collect(),
-                allocation: None,
-                trusted_ips_propagation: super::space::DEFAULT_TRUSTED_IPS_PROPAGATION,
-                one_off_provisioning: super::space::DEFAULT_ONE_OFF_PROVISIONING,
-                limits: super::space::Limits::default(),
-                members: Vec::new(),
-            },
-        }
-    };
+    let mut findings = Vec::new();
+    let space = build_space(ctx, raw.space.as_ref(), &mut findings)?;
+    let externals = build_externals(ctx, &raw.external, &space.network, &mut findings)?;
 
     let simulator = {
         let max = raw
@@ -361,6 +343,16 @@ fn build(
     let platform = build_platform(ctx, raw.platform.as_ref(), space.runtime, &build_ctx)?;
     let prices = build_prices(ctx, raw.prices.as_ref())?;
     let speeds = build_speeds(ctx, raw.speeds.as_ref())?;
+    let catalogue = match &raw.addon_catalogue {
+        Some(path) => Some(load_catalogue(ctx, base_dir, path)?),
+        None => None,
+    };
+    let site = AddonSite::new(
+        &space,
+        catalogue
+            .as_ref()
+            .unwrap_or_else(|| super::catalogue::default()),
+    );
     let mut apps = Vec::with_capacity(raw.apps.len());
     let mut app_names = BTreeSet::new();
     for (ai, app) in raw.apps.iter().enumerate() {
@@ -379,7 +371,7 @@ fn build(
         let mut kinds = BTreeSet::new();
         for (pi, p) in app.processes.iter().enumerate() {
             let pkey = format!("{akey}.processes[{pi}]");
-            let process = build_process(ctx, p, &pkey, space.runtime, &build_ctx, &speeds)?;
+            let process = build_process(ctx, p, &pkey, &space, &build_ctx, &speeds)?;
             if !kinds.insert(process.kind.clone()) {
                 return Err(ctx.err(
                     p.get_ref().kind.span(),
@@ -393,12 +385,12 @@ fn build(
             processes.push(process);
         }
 
-        let addons = build_addons(ctx, &app.addons, &akey, &app_name)?;
+        let addons = build_app_addons(ctx, &app.addons, &akey, &app_name, &site, &mut findings)?;
         let jobs = build_jobs(ctx, app, &processes, &akey, &app_name, &build_ctx)?;
         let mut traffic = Vec::with_capacity(app.traffic.len());
         for (ti, t) in app.traffic.iter().enumerate() {
             let tkey = format!("{akey}.traffic[{ti}]");
-            let class = build_traffic(
+            let mut class = build_traffic(
                 ctx,
                 t.get_ref(),
                 &tkey,
@@ -407,6 +399,7 @@ fn build(
                 &jobs,
                 &build_ctx,
             )?;
+            class.network = build_client_network(ctx, t.get_ref(), &tkey, &externals)?;
             if traffic.iter().any(|c: &TrafficSpec| c.name == class.name) {
                 return Err(ctx.err(
                     t.get_ref().name.span(),
@@ -437,10 +430,19 @@ fn build(
             preboot: build_preboot(ctx, app, &akey, space.runtime)?,
             addons,
             jobs,
-            custom_domain_ssl: false,
+            custom_domain_ssl: app.custom_domain_ssl.unwrap_or(false),
         });
     }
-    let timeline = build_timeline(ctx, &raw.timeline, &apps, duration.0, start, &platform)?;
+    super::formation::check(ctx, &raw.apps, &apps, &space, &mut findings);
+    let timeline = build_timeline_for(
+        ctx,
+        &raw.timeline,
+        &apps,
+        &space.network.members,
+        duration.0,
+        start,
+        &platform,
+    )?;
 
     Ok(Scenario {
         name,
@@ -460,8 +462,8 @@ fn build(
         prices,
         speeds,
         expect,
-        externals: Vec::new(),
-        findings: Vec::new(),
+        externals,
+        findings,
         sweep,
         source: Source {
             path: None,

@@ -5,9 +5,12 @@
 
 pub mod addons;
 mod apps;
+pub mod catalogue;
 pub mod error;
 pub mod expect;
+pub mod formation;
 pub mod load;
+pub mod network;
 pub mod ops;
 pub mod overrides;
 pub mod platform;

@@ -301,6 +301,37 @@ pub enum OpKind {
         /// Unavailability.
         duration: SimDuration,
     },
+    /// Create an app in the space (declared `new`: it does not exist before).
+    CreateApp {
+        /// App.
+        app: usize,
+    },
+    /// Destroy an app: its dynos stop and it serves nothing after.
+    DestroyApp {
+        /// App.
+        app: usize,
+    },
+    /// Destroy the space (refused while it holds apps).
+    DestroySpace,
+    /// Replace the space's trusted IP ranges; takes effect after the propagation delay.
+    TrustedIps {
+        /// The new ranges (empty blocks all inbound web traffic).
+        ranges: Vec<ipnet::IpNet>,
+    },
+    /// Move the space to another region: always refused.
+    ChangeRegion {
+        /// The region asked for.
+        region: String,
+    },
+    /// A one-off dyno (`heroku run`).
+    Run {
+        /// App.
+        app: usize,
+        /// The process type whose dyno type it uses.
+        process: usize,
+        /// How long its command runs once the dyno is up.
+        duration: SimDuration,
+    },
 }
 
 impl OpKind {
@@ -316,11 +347,18 @@ impl OpKind {
             OpKind::Traffic { .. } => "traffic",
             OpKind::Failover { .. } => "failover",
             OpKind::Maintenance { .. } => "maintenance",
+            OpKind::CreateApp { .. } => "create_app",
+            OpKind::DestroyApp { .. } => "destroy_app",
+            OpKind::DestroySpace => "destroy_space",
+            OpKind::TrustedIps { .. } => "trusted_ips",
+            OpKind::ChangeRegion { .. } => "change_region",
+            OpKind::Run { .. } => "run",
         }
     }
 
-    /// The app it acts on.
-    pub fn app(&self) -> usize {
+    /// The app it acts on; None for operations on the space itself (`destroy_space`,
+    /// `trusted_ips`, `change_region`).
+    pub fn app(&self) -> Option<usize> {
         match self {
             OpKind::Deploy { app, .. }
             | OpKind::Scale { app, .. }
@@ -329,7 +367,11 @@ impl OpKind {
             | OpKind::Crash { app, .. }
             | OpKind::Traffic { app, .. }
             | OpKind::Failover { app, .. }
-            | OpKind::Maintenance { app, .. } => *app,
+            | OpKind::Maintenance { app, .. }
+            | OpKind::CreateApp { app }
+            | OpKind::DestroyApp { app }
+            | OpKind::Run { app, .. } => Some(*app),
+            OpKind::DestroySpace | OpKind::TrustedIps { .. } | OpKind::ChangeRegion { .. } => None,
         }
     }
 
@@ -340,5 +382,11 @@ impl OpKind {
             self,
             OpKind::Deploy { .. } | OpKind::ChangeType { .. } | OpKind::Restart { .. }
         )
+    }
+
+    /// Things that happen to the space rather than things a team member does (`crash`,
+    /// `traffic`): they take no `actor` and no permission applies.
+    pub fn is_event(&self) -> bool {
+        matches!(self, OpKind::Crash { .. } | OpKind::Traffic { .. })
     }
 }

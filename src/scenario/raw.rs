@@ -37,6 +37,12 @@ pub struct RawScenario {
     pub router: Option<RawRouter>,
     /// The space the apps run in.
     pub space: Option<RawSpace>,
+    /// `[[external]]`: services outside the space that apps call.
+    #[serde(default)]
+    pub external: Vec<Spanned<RawExternal>>,
+    /// The add-on catalogue file to judge add-ons by, relative to the scenario's folder;
+    /// default the built-in `data/addon-catalogue.toml`.
+    pub addon_catalogue: Option<Spanned<String>>,
     /// Limits that keep a run bounded.
     pub simulator: Option<RawSimulator>,
     /// Platform behaviour and assumptions.
@@ -82,16 +88,128 @@ pub enum RawPolicy {
     PowerOfTwo,
 }
 
-/// `[space]`.
+/// `[space]`: every key optional; defaults in [`super::space`], which lists each one's source.
+///
+/// ```toml
+/// [space]
+/// name = "acme-prod"
+/// team = "acme"
+/// region = "virginia"                     # one of spec::REGIONS
+/// runtime = "private"                     # private | common
+/// shield = false                          # a Shield Private Space
+/// cidr = "10.0.0.0/16"                    # the dyno VPC: an RFC 1918 /16
+/// data_cidr = "172.23.0.0/20"             # the data VPC: RFC 1918, /16 to /20
+/// trusted_ips = ["0.0.0.0/0"]             # [] blocks all inbound web traffic
+/// data_trusted_ips = []                   # trusted ranges for data services (beta)
+/// outbound_ips = ["192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"]
+/// create = false                          # the scenario starts with `spaces:create`
+/// allocation = "10m"                      # with create: time spent `allocating`
+/// trusted_ips_propagation = "1m"
+/// one_off_provisioning = "3m"
+/// [space.limits]                          # raise any, as a support ticket would
+/// apps = 25
+/// [[space.members]]
+/// name = "dev"
+/// role = "member"                         # admin | member | viewer
+/// create_apps = true                      # the "app creation" permission; default false
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpace {
     /// The space's name.
     pub name: Option<String>,
-    /// One of the Private Space regions.
+    /// One of the Private Space regions; an unknown one is a lint error, not a schema error.
     pub region: Option<Spanned<String>>,
     /// `private` (default) or `common`.
-    pub runtime: Option<RawRuntime>,
+    pub runtime: Option<Spanned<RawRuntime>>,
+    /// The team that owns the space.
+    pub team: Option<String>,
+    /// A Shield Private Space.
+    pub shield: Option<Spanned<bool>>,
+    /// The dyno VPC range.
+    pub cidr: Option<Spanned<String>>,
+    /// The data VPC range.
+    pub data_cidr: Option<Spanned<String>>,
+    /// Trusted IP ranges for web processes.
+    pub trusted_ips: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Trusted IP ranges for data services (beta).
+    pub data_trusted_ips: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The space's stable outbound addresses.
+    pub outbound_ips: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The scenario starts with the space's creation (`spaces:create`).
+    pub create: Option<Spanned<bool>>,
+    /// With `create`: how long the space is `allocating`.
+    pub allocation: Option<Spanned<Dur>>,
+    /// Delay before a trusted IP change takes effect.
+    pub trusted_ips_propagation: Option<Spanned<Dur>>,
+    /// Time to provision a one-off dyno.
+    pub one_off_provisioning: Option<Spanned<Dur>>,
+    /// Limits, as raised by a support ticket.
+    pub limits: Option<Spanned<RawLimits>>,
+    /// Team members who act in the timeline.
+    #[serde(default)]
+    pub members: Vec<Spanned<RawMember>>,
+}
+
+/// `[space.limits]`: each key replaces one default limit (`space::Limits`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Apps per space.
+    pub apps: Option<Spanned<u32>>,
+    /// Process types per app.
+    pub process_types: Option<Spanned<u32>>,
+    /// Dynos per process type (Private/Shield/Performance types).
+    pub dynos_per_process_type: Option<Spanned<u32>>,
+    /// Dynos in the whole space.
+    pub dynos_per_space: Option<Spanned<u32>>,
+    /// Dynos per app.
+    pub dynos_per_app: Option<Spanned<u32>>,
+    /// Trusted IP ranges.
+    pub trusted_ips: Option<Spanned<u32>>,
+    /// Concurrent one-off dynos.
+    pub one_off_dynos: Option<Spanned<u32>>,
+}
+
+/// One `[[space.members]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMember {
+    /// Name, unique; what a timeline operation's `actor` names.
+    pub name: Spanned<String>,
+    /// `admin`, `member` or `viewer`.
+    pub role: Spanned<String>,
+    /// The "app creation" permission for this space; default false.
+    pub create_apps: Option<bool>,
+}
+
+/// One `[[external]]` entry: a service outside the space that apps call.
+///
+/// ```toml
+/// [[external]]
+/// name = "payments"
+/// allow = ["192.0.2.0/29"]   # source ranges it accepts; default: any source
+/// latency = "20ms"           # round trip of one call; default space::DEFAULT_EXTERNAL_LATENCY
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternal {
+    /// Name, unique; what traffic classes' `calls` name.
+    pub name: Spanned<String>,
+    /// Source ranges (or addresses) it accepts.
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Round trip of one call.
+    pub latency: Option<Spanned<Dur>>,
+}
+
+/// `domain = "custom" | "default"` of a traffic class.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDomain {
+    /// The app's custom domain.
+    Custom,
+    /// The default app domain, `<app>.herokuapp.com`.
+    Default,
 }
 
 /// Runtimes as written in the file.
@@ -119,6 +237,7 @@ pub struct RawSimulator {
 /// name = "api"
 /// new = true        # default false: undeployed until its first deploy
 /// preboot = true    # default false; Common Runtime only (Private Spaces use rolling deploys)
+/// custom_domain_ssl = true   # default false: HTTPS then fails on the default app domain
 /// ```
 ///
 /// with `[[apps.processes]]`, `[[apps.traffic]]`, `[[apps.addons]]` and `[[apps.jobs]]` tables.
@@ -143,6 +262,9 @@ pub struct RawApp {
     /// Background job kinds.
     #[serde(default)]
     pub jobs: Vec<Spanned<RawJob>>,
+    /// SSL is enabled for custom domains: HTTPS stops working on the default app domain;
+    /// default false.
+    pub custom_domain_ssl: Option<bool>,
 }
 
 /// One `[[apps.processes]]` entry:
@@ -202,6 +324,11 @@ pub struct RawAutoscale {
 /// client = { timeout = "10s", retries = 2, backoff = "500ms" }   # all optional inside
 /// addons = [{ addon = "DATABASE", hold = "60%" }]                # hold default "100%"
 /// enqueue = { job = "email", per_request = 0.3 }
+/// clients = ["203.0.113.0/24"]   # source ranges of its clients; default ["0.0.0.0/0"]
+/// https = true                   # default true
+/// sni = true                     # clients send TLS SNI; default true
+/// domain = "custom"              # custom (default) | default (<app>.herokuapp.com)
+/// calls = ["payments"]           # [[external]] services each request calls
 /// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,6 +347,16 @@ pub struct RawTraffic {
     pub addons: Vec<Spanned<super::addons::RawAddonUse>>,
     /// Jobs each successful request enqueues.
     pub enqueue: Option<Spanned<RawEnqueue>>,
+    /// Source ranges of its clients.
+    pub clients: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Requests use HTTPS.
+    pub https: Option<bool>,
+    /// Clients send the TLS SNI extension.
+    pub sni: Option<bool>,
+    /// Which host clients use.
+    pub domain: Option<RawDomain>,
+    /// `[[external]]` services each request calls, by name.
+    pub calls: Option<Vec<Spanned<String>>>,
 }
 
 /// `client = { timeout = "10s", retries = 2, backoff = "500ms" }`, every key optional.

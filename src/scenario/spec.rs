@@ -12,6 +12,19 @@
 //! | `router.timeout` | `30s` | facts §1.3: H12 after 30 s without response bytes |
 //! | `space.runtime` | `private` | spacesim models Private Spaces first |
 //! | `space.region` | `virginia` | private-spaces.txt: `spaces:create` without `--region` |
+//! | `space.shield` | false | spacesim |
+//! | `space.cidr` | `10.0.0.0/16` | facts §5 (Platform API schema) |
+//! | `space.data_cidr` | none | facts §5 |
+//! | `space.trusted_ips` | `["0.0.0.0/0"]` | private-spaces.txt, "Trusted IP ranges" |
+//! | `space.outbound_ips` | four documentation addresses | assumption: the article's example (`space::DEFAULT_OUTBOUND_IPS`) |
+//! | `space.allocation` (with `create`) | `10m` | private-spaces.txt: "created within ten minutes" |
+//! | `space.trusted_ips_propagation` | `1m` | assumption: "a few moments" |
+//! | `space.one_off_provisioning` | `3m` | assumption: "a few minutes" |
+//! | `space.limits` | 25 apps, 100 process types, 10 dynos per process type, 100 per space, 100 per app, 20 trusted ranges, 5 one-off dynos | private-spaces.txt, "Default limits"; facts §4.2 |
+//! | `external.latency` | `20ms` | assumption (`space::DEFAULT_EXTERNAL_LATENCY`) |
+//! | `traffic.clients` | `["0.0.0.0/0"]` | spacesim: the whole internet |
+//! | `traffic.https`, `traffic.sni` | true | spacesim |
+//! | `traffic.domain` | `custom` | spacesim |
 //! | `processes.dyno_type` | `private-m` (`shield-m` with shield, `standard-1x` in common) | assumption |
 //! | `processes.concurrency` | the dyno type's default | facts §4.1 (Python `WEB_CONCURRENCY`) |
 //! | `processes.backlog` | 1024 | assumption: Puma's default listen backlog |

@@ -5,6 +5,11 @@
 //! silently dropped. Names, apps, process types, classes, add-ons and dyno numbers are resolved
 //! to indices into the typed vectors ([`OpKind`]).
 //!
+//! `actor` names a member of `[[space.members]]` (without it an administrator acts); whether
+//! the platform lets that member do it, and whether a limit refuses it, is decided when the
+//! operation runs ([`crate::model::authority`]) and predicted by `spacesim lint`, not here: a
+//! refused operation is a valid scenario.
+//!
 //! Pitfall: counts and dyno numbers are checked against the formation **at t = 0** only. An
 //! earlier `scale` may add or remove dynos before a later `crash` of `web.6`; the simulator
 //! decides what such an operation does when its time comes.
@@ -13,6 +18,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use ipnet::IpNet;
 use time::OffsetDateTime;
 use toml::Spanned;
 
@@ -20,28 +26,44 @@ use super::addons::{kind_name, lookup as lookup_plan, one_of};
 use super::error::ScenarioError;
 use super::load::{Checker, check_name};
 use super::ops::{AddonKind, OpKind, Operation, PlatformConfig, SchemaChange};
-use super::spec::AppSpec;
+use super::space::Member;
+use super::spec::{AppSpec, REGIONS};
 use super::units::{Dur, RateValue, TimeValue};
 use crate::engine::SimDuration;
 use crate::model::dyno_type;
 
-/// Keys every action takes.
-const COMMON_KEYS: &str = "`at`, `action`, `name` and `app`";
+/// Keys every action takes, by kind of action: on an app, on the space, or an event that
+/// happens to the space (no `actor`).
+fn common_keys(action: RawAction) -> &'static str {
+    if action.on_space() {
+        "`at`, `action`, `name` and `actor`"
+    } else if action.is_event() {
+        "`at`, `action`, `name` and `app`"
+    } else {
+        "`at`, `action`, `name`, `app` and `actor`"
+    }
+}
 
 /// One `[[timeline]]` entry: a flat table whose `action` decides which other keys it takes.
 /// Keys that do not belong to the action are refused by the builder, naming the action.
 ///
-/// | action | keys besides `at`, `action`, `name`, `app` |
+/// | action | keys besides `at`, `action`, `name`, `app`, `actor` |
 /// |---|---|
 /// | `deploy` | `release_phase`, `release_fails`, `schema` |
 /// | `config_change` | `release_phase`, `release_fails` |
 /// | `scale` | `process`, `count` (both required) |
 /// | `change_type` | `process`, `to` (required), `concurrency` |
 /// | `restart` | `process`, `dyno` (needs `process`) |
-/// | `crash` | `process` (required), `dyno` |
-/// | `traffic` | `class`, `rate` (required), `duration` |
+/// | `crash` | `process` (required), `dyno`; no `actor` |
+/// | `traffic` | `class`, `rate` (required), `duration`; no `actor` |
 /// | `failover` | `addon` (required, Postgres), `duration` |
 /// | `maintenance` | `addon` (required), `duration` |
+/// | `create_app` | none (the app is declared with `new = true`) |
+/// | `destroy_app` | none |
+/// | `run` | `duration` (required), `process` |
+/// | `destroy_space` | none; no `app` |
+/// | `trusted_ips` | `ranges` (required); no `app` |
+/// | `change_region` | `region` (required); no `app` |
 ///
 /// ```toml
 /// [[timeline]]
@@ -63,6 +85,8 @@ pub struct RawOp {
     pub name: Option<Spanned<String>>,
     /// App; default the only app.
     pub app: Option<Spanned<String>>,
+    /// Who does it: a member of `[[space.members]]`; default an administrator.
+    pub actor: Option<Spanned<String>>,
     /// Process type (scale, change_type, crash, restart).
     pub process: Option<Spanned<String>>,
     /// New dyno count (scale).
@@ -87,6 +111,10 @@ pub struct RawOp {
     pub duration: Option<Spanned<Dur>>,
     /// Add-on attachment name (failover, maintenance).
     pub addon: Option<Spanned<String>>,
+    /// The new trusted IP ranges (trusted_ips).
+    pub ranges: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The region asked for (change_region).
+    pub region: Option<Spanned<String>>,
 }
 
 /// Timeline actions as written in the file.
@@ -111,6 +139,18 @@ pub enum RawAction {
     Failover,
     /// Add-on maintenance.
     Maintenance,
+    /// Create an app declared `new`.
+    CreateApp,
+    /// Destroy an app.
+    DestroyApp,
+    /// Destroy the space.
+    DestroySpace,
+    /// Replace the trusted IP ranges.
+    TrustedIps,
+    /// Change the space's region (always refused).
+    ChangeRegion,
+    /// A one-off dyno.
+    Run,
 }
 
 impl RawAction {
@@ -126,7 +166,26 @@ impl RawAction {
             RawAction::Traffic => "traffic",
             RawAction::Failover => "failover",
             RawAction::Maintenance => "maintenance",
+            RawAction::CreateApp => "create_app",
+            RawAction::DestroyApp => "destroy_app",
+            RawAction::DestroySpace => "destroy_space",
+            RawAction::TrustedIps => "trusted_ips",
+            RawAction::ChangeRegion => "change_region",
+            RawAction::Run => "run",
         }
+    }
+
+    /// Acts on the space itself, not on an app: takes no `app`.
+    fn on_space(self) -> bool {
+        matches!(
+            self,
+            RawAction::DestroySpace | RawAction::TrustedIps | RawAction::ChangeRegion
+        )
+    }
+
+    /// Happens to the space rather than being done by someone: takes no `actor`.
+    fn is_event(self) -> bool {
+        matches!(self, RawAction::Crash | RawAction::Traffic)
     }
 }
 
@@ -150,6 +209,10 @@ fn keys_of(action: RawAction) -> &'static [&'static str] {
         RawAction::Restart | RawAction::Crash => &["process", "dyno"],
         RawAction::Traffic => &["class", "rate", "duration"],
         RawAction::Failover | RawAction::Maintenance => &["addon", "duration"],
+        RawAction::CreateApp | RawAction::DestroyApp | RawAction::DestroySpace => &[],
+        RawAction::TrustedIps => &["ranges"],
+        RawAction::ChangeRegion => &["region"],
+        RawAction::Run => &["process", "duration"],
     }
 }
 
@@ -171,6 +234,8 @@ fn given(op: &RawOp) -> Vec<(&'static str, Range<usize>)> {
         ("rate", s(&op.rate)),
         ("duration", s(&op.duration)),
         ("addon", s(&op.addon)),
+        ("ranges", s(&op.ranges)),
+        ("region", s(&op.region)),
     ]
     .into_iter()
     .filter_map(|(k, span)| span.map(|span| (k, span)))
@@ -215,6 +280,79 @@ impl OpChecker<'_, '_> {
                 format!("action \"{}\" needs `{field}`: {what}", self.action),
             )
         })
+    }
+
+    /// The member `actor` names, as an index into `members`; None without `actor` (an
+    /// administrator acts).
+    fn actor(&self, members: &[Member], action: RawAction) -> Result<Option<usize>, ScenarioError> {
+        let Some(a) = &self.op.actor else {
+            return Ok(None);
+        };
+        if action.is_event() {
+            return Err(self.err(
+                a.span(),
+                "actor",
+                format!(
+                    "`actor` does not apply to action \"{}\": it happens to the space, nobody \
+                     does it; it takes {}",
+                    self.action,
+                    common_keys(action)
+                ),
+            ));
+        }
+        if let Some(i) = members.iter().position(|m| &m.name == a.get_ref()) {
+            return Ok(Some(i));
+        }
+        let known = if members.is_empty() {
+            "the space has no members: declare them under [[space.members]] with `name` and \
+             `role` (admin, member or viewer); leave `actor` out for an administrator"
+                .to_string()
+        } else {
+            one_of("members", members.iter().map(|m| m.name.as_str()))
+        };
+        Err(self.err(
+            a.span(),
+            "actor",
+            format!("there is no member \"{}\"; {known}", a.get_ref()),
+        ))
+    }
+
+    /// The `ranges` of a `trusted_ips` entry: CIDR ranges written with their network address.
+    fn ranges(&self) -> Result<Vec<IpNet>, ScenarioError> {
+        let list = self.need(
+            &self.op.ranges,
+            "ranges",
+            "the new list of trusted CIDR ranges, e.g. ranges = [\"192.0.2.0/24\"] (an empty \
+             list blocks all inbound web traffic)",
+        )?;
+        let mut out = Vec::with_capacity(list.get_ref().len());
+        for (j, r) in list.get_ref().iter().enumerate() {
+            let field = format!("ranges[{j}]");
+            let net: IpNet = r.get_ref().trim().parse().map_err(|_| {
+                self.err(
+                    r.span(),
+                    &field,
+                    format!(
+                        "\"{}\" is not a CIDR range; write an address and a prefix length, \
+                         e.g. \"192.0.2.0/24\"",
+                        r.get_ref()
+                    ),
+                )
+            })?;
+            if net.trunc() != net {
+                return Err(self.err(
+                    r.span(),
+                    &field,
+                    format!(
+                        "\"{}\" has host bits set; write the range's network address, \"{}\"",
+                        r.get_ref(),
+                        net.trunc()
+                    ),
+                ));
+            }
+            out.push(net);
+        }
+        Ok(out)
     }
 
     fn app(&self, apps: &[AppSpec]) -> Result<usize, ScenarioError> {
@@ -331,7 +469,7 @@ impl OpChecker<'_, '_> {
     }
 
     /// `duration` if given (more than 0), else `default`; `absent` says what leaving it out
-    /// means.
+    /// means (empty when it is required).
     fn duration_or(
         &self,
         default: SimDuration,
@@ -341,10 +479,14 @@ impl OpChecker<'_, '_> {
             Some(d) if d.get_ref().0 == SimDuration::ZERO => Err(self.err(
                 d.span(),
                 "duration",
-                format!(
-                    "`duration` of a \"{}\" must be more than 0s; leave it out {absent}",
-                    self.action
-                ),
+                if absent.is_empty() {
+                    format!("`duration` of a \"{}\" must be more than 0s", self.action)
+                } else {
+                    format!(
+                        "`duration` of a \"{}\" must be more than 0s; leave it out {absent}",
+                        self.action
+                    )
+                },
             )),
             Some(d) => Ok(d.get_ref().0),
             None => Ok(default),
@@ -353,11 +495,12 @@ impl OpChecker<'_, '_> {
 }
 
 /// Builds the timeline from `raw` (file order) into operations sorted by `at`, ties in file
-/// order.
-pub(super) fn build_timeline(
+/// order. `members` are the space's `[[space.members]]`, which `actor` names.
+pub(super) fn build_timeline_for(
     ctx: &Checker,
     raw: &[Spanned<RawOp>],
     apps: &[AppSpec],
+    members: &[Member],
     duration: SimDuration,
     start: Option<OffsetDateTime>,
     platform: &PlatformConfig,
@@ -381,16 +524,22 @@ pub(super) fn build_timeline(
 
         let allowed = keys_of(action);
         if let Some((k, span)) = given(op).into_iter().find(|(k, _)| !allowed.contains(k)) {
+            let takes = if allowed.is_empty() {
+                format!("it takes only {}", common_keys(action))
+            } else {
+                format!(
+                    "it takes {} besides {}",
+                    and_list(allowed),
+                    common_keys(action)
+                )
+            };
             return Err(c.err(
                 span,
                 k,
-                format!(
-                    "`{k}` does not apply to action \"{}\"; it takes {} besides {COMMON_KEYS}",
-                    c.action,
-                    and_list(allowed)
-                ),
+                format!("`{k}` does not apply to action \"{}\"; {takes}", c.action),
             ));
         }
+        let actor = c.actor(members, action)?;
 
         let at = op
             .at
@@ -436,6 +585,57 @@ pub(super) fn build_timeline(
             ));
         }
         names.insert(name.clone(), i);
+
+        if action.on_space() {
+            if let Some(a) = &op.app {
+                return Err(c.err(
+                    a.span(),
+                    "app",
+                    format!(
+                        "`app` does not apply to action \"{}\": it acts on the space, not on \
+                         an app; it takes {}",
+                        c.action,
+                        common_keys(action)
+                    ),
+                ));
+            }
+            let kind = match action {
+                RawAction::DestroySpace => OpKind::DestroySpace,
+                RawAction::TrustedIps => OpKind::TrustedIps {
+                    ranges: c.ranges()?,
+                },
+                RawAction::ChangeRegion => {
+                    let r = c.need(
+                        &op.region,
+                        "region",
+                        "the region asked for, e.g. region = \"frankfurt\"",
+                    )?;
+                    if !REGIONS.contains(&r.get_ref().as_str()) {
+                        return Err(c.err(
+                            r.span(),
+                            "region",
+                            format!(
+                                "unknown region \"{}\"; Private Spaces run in one of: {}",
+                                r.get_ref(),
+                                REGIONS.join(", ")
+                            ),
+                        ));
+                    }
+                    OpKind::ChangeRegion {
+                        region: r.get_ref().clone(),
+                    }
+                }
+                _ => unreachable!("only space actions act on the space"),
+            };
+            ops.push(Operation {
+                name,
+                at,
+                kind,
+                actor,
+                line: ctx.line(entry.span()),
+            });
+            continue;
+        }
 
         let app = c.app(apps)?;
         let a = &apps[app];
@@ -623,12 +823,63 @@ pub(super) fn build_timeline(
                 addon: c.addon(a)?,
                 duration: c.duration_or(platform.maintenance, "for `platform.maintenance`")?,
             },
+            RawAction::CreateApp => {
+                if !a.new {
+                    let span = op.app.as_ref().map_or(c.span.clone(), Spanned::span);
+                    return Err(c.err(
+                        span,
+                        "app",
+                        format!(
+                            "app \"{}\" is created by the timeline, so it must be declared with \
+                             `new = true` under its [[apps]]: it does not exist, and serves \
+                             nothing, until it is created and deployed",
+                            a.name
+                        ),
+                    ));
+                }
+                OpKind::CreateApp { app }
+            }
+            RawAction::DestroyApp => OpKind::DestroyApp { app },
+            RawAction::Run => {
+                let process = match &op.process {
+                    Some(p) => c.process(a, p)?,
+                    None => match a.processes.iter().position(|p| p.is_web()) {
+                        Some(w) => w,
+                        None if !a.processes.is_empty() => 0,
+                        None => {
+                            return Err(c.err(
+                                c.span.clone(),
+                                "process",
+                                format!(
+                                    "app \"{}\" has no process types; a one-off dyno takes \
+                                     its dyno type from one (`process`)",
+                                    a.name
+                                ),
+                            ));
+                        }
+                    },
+                };
+                c.need(
+                    &op.duration,
+                    "duration",
+                    "how long the one-off command runs once its dyno is up, e.g. \
+                     duration = \"10m\"",
+                )?;
+                OpKind::Run {
+                    app,
+                    process,
+                    duration: c.duration_or(SimDuration::ZERO, "")?,
+                }
+            }
+            RawAction::DestroySpace | RawAction::TrustedIps | RawAction::ChangeRegion => {
+                unreachable!("space actions are built above")
+            }
         };
         ops.push(Operation {
             name,
             at,
             kind,
-            actor: None,
+            actor,
             line: ctx.line(entry.span()),
         });
     }

@@ -250,9 +250,6 @@ rejected! {
         edit("count = 2\n", "count = 2\ndyno_type = \"private-xxl\"\n"), "9:13",
         Some("apps[0].processes[0].dyno_type"),
         ["unknown dyno type \"private-xxl\"", "known types:", "private-m"];
-    rejects_unknown_region:
-        append("[space]\nregion = \"mars\"\n"), "16:10", Some("space.region"),
-        ["unknown region \"mars\"", "one of:", "virginia"];
     rejects_unknown_router_policy:
         append("[router]\npolicy = \"fastest\"\n"), "16:10", Some("router.policy"),
         ["unknown variant `fastest`", "expected one of", "`round_robin`"];

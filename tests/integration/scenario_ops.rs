@@ -526,7 +526,7 @@ fn app_is_required_only_with_several_apps() {
          [[timeline]]\nat = \"1m\"\naction = \"restart\"\napp = \"admin\"\n",
     );
     let s = ok(&two);
-    assert_eq!(s.timeline[0].kind.app(), 1);
+    assert_eq!(s.timeline[0].kind.app(), Some(1));
     let e = err(&two.replace("app = \"admin\"\n", ""));
     assert!(
         e.contains("`timeline[0].app`")
