@@ -6,8 +6,10 @@
 
 mod capacity;
 mod check;
+mod fit;
 mod interrupt;
 mod lint;
+mod plot;
 mod run;
 mod sweep;
 
@@ -45,6 +47,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the shard directories of one sweep into the files an unsharded sweep writes.
     Merge(MergeArgs),
+    /// Draw the plots of a run, sweep or capacity search from its CSVs.
+    Plot(plot::PlotArgs),
+    /// Fit a scenario fragment (arrivals, service times, errors) to real router logs.
+    Fit(fit::FitArgs),
     /// Find the largest arrival rate (or the smallest dyno count) that meets SLOs.
     Capacity(capacity::CapacityArgs),
 }
@@ -115,6 +121,13 @@ pub struct RunArgs {
     /// operations are simulated as refused either way.
     #[arg(long)]
     pub allow_violations: bool,
+    /// Do not draw timeline.png and latency.png.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Also write one line per request (and per dyno state change) in the platform's router
+    /// log format to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub router_log: Option<PathBuf>,
     /// Print nothing but warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -173,6 +186,8 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => capacity::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => sweep::merge(&args),
+        Command::Plot(args) => plot::run(&args),
+        Command::Fit(args) => fit::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
