@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod fit;
 pub mod lint;
 pub mod metrics;
 pub mod model;

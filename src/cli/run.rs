@@ -43,7 +43,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let out = OutputDir::create(&dir).context("cannot use the output directory")?;
 
     let started = Instant::now();
-    let (output, series) = match report::run_with_series(&scenario, &out) {
+    let router_log = args.router_log.as_deref();
+    let (output, series, log) = match report::run_with_outputs(&scenario, &out, router_log) {
         Ok(done) => done,
         Err(e) => {
             out.discard_if_empty();
@@ -52,10 +53,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     };
     let wall = started.elapsed();
     series.commit()?;
+    let log = log.map(|l| l.commit()).transpose()?;
     let summary = report::write_results(&scenario, &output, &out)?;
+    if !args.no_plots {
+        // Pictures are drawn from the files just written; a picture that cannot be drawn is a
+        // warning, never a lost run.
+        if let Err(e) = report::plot::draw_run(out.path()) {
+            eprintln!("warning: plots not drawn: {:#}", anyhow::Error::new(e));
+        }
+    }
     if !args.quiet {
         let mut text = report::print::render(&summary, wall);
         text.push_str(&format!("results in {}/\n", out.path().display()));
+        if let Some(log) = log {
+            text.push_str(&format!("router log in {}\n", log.display()));
+        }
         print_stdout(&text)?;
     }
     Ok(0)

@@ -16,6 +16,7 @@
 use crate::engine::{SimDuration, SimTime};
 use crate::model::codes::ErrorCode;
 use crate::model::dyno::{Admission, DynoState};
+use crate::model::observe::RequestEnd;
 use crate::model::request::{NO_DYNO, Request, Stage};
 use crate::model::sim::{Event, Simulation};
 use crate::scenario::{AddonKind, Hold, Runtime};
@@ -42,10 +43,11 @@ impl Simulation<'_> {
 
         let a = class.app;
         if !self.apps[a].exists {
-            self.fail_unrouted(now, c, ErrorCode::NoSuchApp, counted, attempt);
+            self.fail_unrouted(now, c, ErrorCode::NoSuchApp, counted, attempt, None);
             return;
         }
-        if !self.client_admitted(c) {
+        let (admitted, client) = self.client_admitted(c);
+        if !admitted {
             // Refused by the router before TLS or a dyno: not a failure, and the client does
             // not retry from the same address.
             if counted {
@@ -55,11 +57,11 @@ impl Simulation<'_> {
             return;
         }
         if self.classes[c].tls_fails {
-            self.fail_unrouted(now, c, ErrorCode::TlsHandshake, counted, attempt);
+            self.fail_unrouted(now, c, ErrorCode::TlsHandshake, counted, attempt, client);
             return;
         }
         if self.requests.len() as u64 >= self.scenario.simulator.max_in_flight {
-            self.fail_unrouted(now, c, ErrorCode::H11, counted, attempt);
+            self.fail_unrouted(now, c, ErrorCode::H11, counted, attempt, client);
             return;
         }
         let handle = self.requests.insert(Request {
@@ -73,6 +75,11 @@ impl Simulation<'_> {
             stage: Stage::Held,
             connections: 0,
         });
+        if let Some(addr) = client
+            && self.observer.is_some()
+        {
+            self.client_addrs.insert(handle, addr);
+        }
         self.classes[c].live += 1;
         self.peak_in_flight = self.peak_in_flight.max(self.requests.len() as u64);
         // The router's timeout runs from arrival, time held included: facts §3.1 reports H12s
@@ -471,6 +478,19 @@ impl Simulation<'_> {
         r.answered = true;
         let (c, d, counted, attempt) = (r.class as usize, r.dyno, r.counted, r.attempt);
         let a = self.classes[c].app;
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.request_ended(&RequestEnd {
+                arrival: r.arrival,
+                ended: now,
+                app: a as u32,
+                class_in_app: self.classes[c].index_in_app as u32,
+                dyno: (d != NO_DYNO).then(|| crate::model::sim::dyno_ref(&self.dynos, d)),
+                outcome: outcome.map(|_| ()),
+                client: self.client_addrs.remove(&handle),
+                counted,
+                attempt,
+            });
+        }
         self.classes[c].live -= 1;
         if d != NO_DYNO {
             self.dynos[d as usize].open -= 1;
@@ -482,7 +502,7 @@ impl Simulation<'_> {
         }
     }
 
-    /// A request that never entered the system (the in-flight limit) fails.
+    /// A request that never entered the system (no such app, TLS, the in-flight limit) fails.
     fn fail_unrouted(
         &mut self,
         now: SimTime,
@@ -490,7 +510,21 @@ impl Simulation<'_> {
         code: ErrorCode,
         counted: bool,
         attempt: u32,
+        client: Option<std::net::IpAddr>,
     ) {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.request_ended(&RequestEnd {
+                arrival: now,
+                ended: now,
+                app: self.classes[c].app as u32,
+                class_in_app: self.classes[c].index_in_app as u32,
+                dyno: None,
+                outcome: Err(code),
+                client,
+                counted,
+                attempt,
+            });
+        }
         self.record_failure(now, c, code, counted, attempt);
     }
 

@@ -14,6 +14,7 @@ use rand::RngExt;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::codes::ErrorCode;
 use crate::model::dyno::{Dyno, DynoState};
+use crate::model::observe::DynoChange;
 use crate::model::request::Stage;
 use crate::model::sim::{Event, Simulation};
 
@@ -90,6 +91,7 @@ impl Simulation<'_> {
         if delay == SimDuration::ZERO {
             self.start_boot(d, now);
         } else {
+            self.observe_dyno(now, d, DynoChange::Provisioning);
             let epoch = self.dynos[d as usize].epoch;
             self.queue
                 .schedule(now + delay, Event::Provisioned { dyno: d, epoch });
@@ -100,6 +102,8 @@ impl Simulation<'_> {
     /// The dyno's process starts: it comes up after its boot time, or, for a web dyno that does
     /// not bind its port within the boot timeout, crashes (R10).
     pub(crate) fn start_boot(&mut self, d: u32, now: SimTime) {
+        let from = self.dynos[d as usize].state;
+        self.observe_dyno(now, d, DynoChange::Starting { from });
         let dyno = &mut self.dynos[d as usize];
         dyno.state = DynoState::Starting;
         dyno.epoch += 1;
@@ -118,6 +122,8 @@ impl Simulation<'_> {
 
     /// The dyno is up: it takes requests (if routable) or jobs.
     pub(crate) fn dyno_up(&mut self, d: u32, now: SimTime) {
+        let from = self.dynos[d as usize].state;
+        self.observe_dyno(now, d, DynoChange::Up { from });
         let dyno = &mut self.dynos[d as usize];
         dyno.state = DynoState::Up;
         dyno.crashes = 0;
@@ -165,6 +171,12 @@ impl Simulation<'_> {
     /// SIGTERM: the dyno leaves the formation, takes no new requests, finishes what it holds
     /// for up to the shutdown grace, then is killed.
     pub(crate) fn stop(&mut self, d: u32, now: SimTime) {
+        if !matches!(
+            self.dynos[d as usize].state,
+            DynoState::Down | DynoState::Stopping
+        ) {
+            self.observe_dyno(now, d, DynoChange::Sigterm);
+        }
         let dyno = &mut self.dynos[d as usize];
         let (a, p) = (dyno.app as usize, dyno.process as usize);
         self.apps[a].processes[p].members.retain(|&m| m != d);
@@ -191,6 +203,7 @@ impl Simulation<'_> {
     /// SIGKILL at the end of the grace: whatever the dyno still holds fails (H13) or, for jobs,
     /// goes back to the queue.
     pub(crate) fn kill(&mut self, d: u32, now: SimTime) {
+        self.observe_dyno(now, d, DynoChange::ExitTimeout);
         self.drop_work(d, now);
         self.go_down(d, now);
     }
@@ -202,6 +215,9 @@ impl Simulation<'_> {
         if matches!(dyno.state, DynoState::Down | DynoState::Stopping) {
             return;
         }
+        let from = dyno.state;
+        self.observe_dyno(now, d, DynoChange::Crashed { from });
+        let dyno = &mut self.dynos[d as usize];
         dyno.state = DynoState::Crashed;
         dyno.epoch += 1;
         dyno.crashes += 1;
@@ -266,6 +282,8 @@ impl Simulation<'_> {
     }
 
     fn go_down(&mut self, d: u32, now: SimTime) {
+        let from = self.dynos[d as usize].state;
+        self.observe_dyno(now, d, DynoChange::Down { from });
         let dyno = &mut self.dynos[d as usize];
         debug_assert!(dyno.is_idle() || dyno.state != DynoState::Up);
         dyno.state = DynoState::Down;

@@ -14,6 +14,7 @@ mod flow;
 mod jobs;
 mod lifecycle;
 pub mod network;
+pub mod observe;
 pub mod request;
 pub mod results;
 mod rollout;

@@ -36,6 +36,7 @@ use crate::model::authority;
 use crate::model::dyno::{Dyno, DynoState};
 use crate::model::dyno_type::DynoType;
 use crate::model::network::{self, CallPlan, Reach};
+use crate::model::observe::{DynoChange, DynoRef, Observer};
 use crate::model::request::Requests;
 pub use crate::model::results::{
     AppResult, ClassResult, Counts, JobResult, RunError, RunOutput, SpaceResult,
@@ -210,6 +211,11 @@ pub struct Simulation<'s> {
     pub(crate) warmup_end: SimTime,
     pub(crate) peak_in_flight: u64,
     pub(crate) space: crate::model::space::SpaceRun,
+    /// Told of every request that ends and every dyno change (`--router-log`); None: nobody
+    /// watches and nothing is recorded for it.
+    pub(crate) observer: Option<&'s mut (dyn Observer + 's)>,
+    /// Client addresses drawn for requests in flight, kept only while an observer watches.
+    pub(crate) client_addrs: std::collections::HashMap<u64, std::net::IpAddr>,
 }
 
 /// Runs `scenario` to its end, streaming closed seconds to `sink`.
@@ -217,9 +223,28 @@ pub fn run(scenario: &Scenario, sink: &mut dyn SeriesSink) -> Result<RunOutput, 
     Simulation::new(scenario)?.run(sink)
 }
 
+/// As [`run`], telling `observer` of every request that ends and every dyno change, in
+/// simulated-time order (see [`crate::model::observe`]).
+pub fn run_observed<'s>(
+    scenario: &'s Scenario,
+    sink: &mut dyn SeriesSink,
+    observer: &'s mut (dyn Observer + 's),
+) -> Result<RunOutput, RunError> {
+    Simulation::with_observer(scenario, Some(observer))?.run(sink)
+}
+
 impl<'s> Simulation<'s> {
     /// Sets up dynos, routers, traffic and job sources, and the timeline at time zero.
     pub fn new(scenario: &'s Scenario) -> Result<Self, RunError> {
+        Self::with_observer(scenario, None)
+    }
+
+    /// As [`Simulation::new`], with an observer told of everything from time zero on (the
+    /// dynos a run starts with included).
+    pub fn with_observer(
+        scenario: &'s Scenario,
+        observer: Option<&'s mut (dyn Observer + 's)>,
+    ) -> Result<Self, RunError> {
         let seed = scenario.seed;
         let mut apps = Vec::new();
         let mut classes = Vec::new();
@@ -368,6 +393,8 @@ impl<'s> Simulation<'s> {
             warmup_end: SimTime::ZERO + scenario.warmup,
             peak_in_flight: 0,
             space: crate::model::space::SpaceRun::new(scenario),
+            observer,
+            client_addrs: Default::default(),
         };
         match scenario.space.network.allocation {
             // The run starts with the space's creation: formations start when it is allocated.
@@ -391,6 +418,13 @@ impl<'s> Simulation<'s> {
             }
         }
         Ok(sim)
+    }
+
+    /// Tells the observer, if any, that dyno `d` changed.
+    pub(crate) fn observe_dyno(&mut self, now: SimTime, d: u32, change: DynoChange) {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.dyno_changed(now, dyno_ref(&self.dynos, d), change);
+        }
     }
 
     /// `app/class` of class `c`, for messages.
@@ -457,6 +491,7 @@ impl<'s> Simulation<'s> {
             }
             Event::BootTimeout { dyno, epoch } => {
                 if self.dynos[dyno as usize].epoch == epoch {
+                    self.observe_dyno(now, dyno, DynoChange::BootTimeout);
                     self.crash(dyno, now);
                 }
             }
@@ -472,6 +507,7 @@ impl<'s> Simulation<'s> {
             }
             Event::Cycle { dyno, epoch } => {
                 if self.dynos[dyno as usize].epoch == epoch {
+                    self.observe_dyno(now, dyno, DynoChange::Cycling);
                     self.cycle(dyno, now);
                 }
             }
@@ -716,5 +752,16 @@ impl<'s> Simulation<'s> {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
         }
+    }
+}
+
+/// How an observer names dyno `d`.
+pub(crate) fn dyno_ref(dynos: &[Dyno], d: u32) -> DynoRef {
+    let dyno = &dynos[d as usize];
+    DynoRef {
+        id: d,
+        app: dyno.app,
+        process: dyno.process,
+        number: dyno.number,
     }
 }

@@ -141,14 +141,15 @@ impl Simulation<'_> {
 
     /// Whether a request of class `c` gets through the trusted IP ranges; draws the client's
     /// address only when the outcome is uncertain.
-    pub(crate) fn client_admitted(&mut self, c: usize) -> bool {
+    /// Also returns the address when one was drawn, for observers (the router log).
+    pub(crate) fn client_admitted(&mut self, c: usize) -> (bool, Option<std::net::IpAddr>) {
         let class = &mut self.classes[c];
         match class.reach {
-            network::Reach::All => true,
-            network::Reach::None => false,
+            network::Reach::All => (true, None),
+            network::Reach::None => (false, None),
             network::Reach::Draw => {
                 let addr = network::draw_address(&class.spec.network.clients, &mut class.net_rng);
-                network::allowed(&addr, &self.space.trusted)
+                (network::allowed(&addr, &self.space.trusted), Some(addr))
             }
         }
     }

@@ -6,12 +6,16 @@
 pub mod hgrm;
 pub mod operations;
 pub mod output;
+pub mod plot;
 pub mod print;
+pub mod router_log;
 pub mod summary;
 pub mod timeseries;
 
 pub use output::{OutputDir, OutputError, StagedFile};
 pub use summary::{Summary, summarize};
+
+use std::path::{Path, PathBuf};
 
 use crate::metrics::LatencyStats;
 use crate::model::sim::{self, RunOutput};
@@ -39,7 +43,17 @@ pub struct PendingSeries(StagedFile);
 
 impl PendingSeries {
     /// Renames the file into place.
-    pub fn commit(self) -> Result<std::path::PathBuf, OutputError> {
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
+        self.0.commit()
+    }
+}
+
+/// A finished router log waiting to be renamed into place.
+pub struct PendingLog(StagedFile);
+
+impl PendingLog {
+    /// Renames the file into place.
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
         self.0.commit()
     }
 }
@@ -49,17 +63,58 @@ pub fn run_with_series(
     scenario: &Scenario,
     out: &OutputDir,
 ) -> Result<(RunOutput, PendingSeries), ReportError> {
+    let (output, series, _) = run_with_outputs(scenario, out, None)?;
+    Ok((output, series))
+}
+
+/// As [`run_with_series`], and, when `router_log` is given, writes the run's router log
+/// ([`router_log`]) to a staged file at that path (created with its parent directories when
+/// committed; the path is used as given, relative to the working directory).
+pub fn run_with_outputs(
+    scenario: &Scenario,
+    out: &OutputDir,
+    router_log: Option<&Path>,
+) -> Result<(RunOutput, PendingSeries, Option<PendingLog>), ReportError> {
     let staged = out.staged(TIMESERIES_FILE)?;
     let mut csv = timeseries::CsvSeries::new(staged).map_err(|e| OutputError {
         path: out.path().join(TIMESERIES_FILE),
         source: e,
     })?;
-    let output = sim::run(scenario, &mut csv)?;
+    let (output, log) = match router_log {
+        None => (sim::run(scenario, &mut csv)?, None),
+        Some(path) => {
+            let staged = stage_anywhere(path)?;
+            let mut log = router_log::RouterLog::new(scenario, staged);
+            let output = sim::run_observed(scenario, &mut csv, &mut log)?;
+            let staged = log.finish().map_err(|source| OutputError {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            (output, Some(PendingLog(staged)))
+        }
+    };
     let staged = csv.finish().map_err(|e| OutputError {
         path: out.path().join(TIMESERIES_FILE),
         source: e,
     })?;
-    Ok((output, PendingSeries(staged)))
+    Ok((output, PendingSeries(staged), log))
+}
+
+/// A staged file at `path`, anywhere (its directory is created if needed).
+fn stage_anywhere(path: &Path) -> Result<StagedFile, OutputError> {
+    let err = |source| OutputError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| err(std::io::Error::other("not a file name")))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    OutputDir::create(dir)?.staged(name)
 }
 
 /// Writes `summary.json` and the latency histograms of a finished run; returns the summary.

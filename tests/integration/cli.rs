@@ -565,11 +565,15 @@ fn hgrm_files_cover_the_run_each_app_and_class() {
     }
     let mut files: BTreeSet<String> = want.iter().map(|(f, _)| f.clone()).collect();
     files.extend(set(&["summary.json", "timeseries.csv"]));
+    let mut drawn = files.clone();
+    drawn.extend(set(&["timeline.png", "latency.png"]));
     assert_eq!(
         listing(&run.out),
-        files,
-        "exactly these files, no temporaries"
+        drawn,
+        "exactly these files and the two plots, no temporaries"
     );
+    let bare = run_ok(&fixture("mixed.toml"), &["--quiet", "--no-plots"]);
+    assert_eq!(listing(&bare.out), files, "--no-plots draws nothing");
 
     for (file, ok) in want {
         assert!(ok > 0, "{file}: the fixture answers requests");
