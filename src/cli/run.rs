@@ -43,7 +43,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let out = OutputDir::create(&dir).context("cannot use the output directory")?;
 
     let started = Instant::now();
-    let router_log = args.router_log.as_deref();
+    // The command line wins over the scenario's `[report]`.
+    let in_out = scenario
+        .report
+        .router_log
+        .as_ref()
+        .map(|name| dir.join(name));
+    let router_log = args.router_log.as_deref().or(in_out.as_deref());
     let (output, series, log) = match report::run_with_outputs(&scenario, &out, router_log) {
         Ok(done) => done,
         Err(e) => {
@@ -55,7 +61,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     series.commit()?;
     let log = log.map(|l| l.commit()).transpose()?;
     let summary = report::write_results(&scenario, &output, &out)?;
-    if !args.no_plots {
+    if !args.no_plots && scenario.report.plots {
         // Pictures are drawn from the files just written; a picture that cannot be drawn is a
         // warning, never a lost run.
         if let Err(e) = report::plot::draw_run(out.path()) {

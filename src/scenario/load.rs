@@ -465,10 +465,46 @@ fn build(
         externals,
         findings,
         sweep,
+        report: build_report(ctx, raw.report.as_ref())?,
         source: Source {
             path: None,
             sha256,
             overrides: Vec::new(),
         },
+    })
+}
+
+/// `[report]`: a router log goes inside the output directory, so its name is a plain relative
+/// path (no `..`, not absolute).
+fn build_report(
+    ctx: &Checker,
+    raw: Option<&super::raw::RawReport>,
+) -> Result<ReportConfig, ScenarioError> {
+    let router_log = match raw.and_then(|r| r.router_log.as_ref()) {
+        Some(name) => {
+            let path = Path::new(name.get_ref());
+            let inside = !name.get_ref().trim().is_empty()
+                && path.is_relative()
+                && path
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(ctx.err(
+                    name.span(),
+                    "report.router_log",
+                    format!(
+                        "\"{}\" is not a file name inside the output directory; write a relative \
+                         path such as \"router.log\" (use --router-log for a path elsewhere)",
+                        name.get_ref()
+                    ),
+                ));
+            }
+            Some(name.get_ref().clone())
+        }
+        None => None,
+    };
+    Ok(ReportConfig {
+        plots: raw.and_then(|r| r.plots).unwrap_or(true),
+        router_log,
     })
 }

@@ -62,6 +62,25 @@ pub struct RawScenario {
     /// Assertions checked by `spacesim check`.
     #[serde(default)]
     pub expect: Vec<Spanned<super::expect::RawExpect>>,
+    /// `[report]`: which extra outputs `spacesim run` writes.
+    pub report: Option<RawReport>,
+}
+
+/// `[report]`: extra outputs of `spacesim run`, the same as its `--no-plots` and
+/// `--router-log` options (which win when given).
+///
+/// ```toml
+/// [report]
+/// plots = false               # default true: timeline.png and latency.png
+/// router_log = "router.log"   # default none; relative to the output directory
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// Draw `timeline.png` and `latency.png`.
+    pub plots: Option<bool>,
+    /// Write the router log to this file in the output directory.
+    pub router_log: Option<Spanned<String>>,
 }
 
 /// `[router]`.

@@ -108,8 +108,19 @@ pub struct Scenario {
     pub findings: Vec<super::space::Finding>,
     /// `[sweep]`: what `spacesim sweep` varies; other commands run the scenario as written.
     pub sweep: Option<super::sweep::SweepSpec>,
+    /// `[report]`: extra outputs of `spacesim run`.
+    pub report: ReportConfig,
     /// Where the scenario came from.
     pub source: Source,
+}
+
+/// Extra outputs of `spacesim run` (`[report]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportConfig {
+    /// Draw `timeline.png` and `latency.png` (default true).
+    pub plots: bool,
+    /// Write the router log to this file name inside the output directory.
+    pub router_log: Option<String>,
 }
 
 /// Provenance of a scenario.

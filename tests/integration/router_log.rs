@@ -379,3 +379,55 @@ fn drawn_client_addresses_are_the_fwd_and_blocked_requests_are_not_logged() {
     let lines = text.lines().count();
     assert_eq!(text.matches("fwd=\"198.51.100.").count(), lines);
 }
+
+/// `[report]` asks for the same outputs as `--router-log` and `--no-plots`, from the file.
+#[test]
+fn the_scenario_file_can_ask_for_a_router_log_and_no_plots() {
+    let dir = TempDir::new().unwrap();
+    let base = fs::read_to_string(repo_path("tests/fixtures/sweep/tiny.toml")).unwrap();
+    let with = |report: &str| {
+        let path = dir.path().join("s.toml");
+        fs::write(&path, format!("{base}\n[report]\n{report}\n")).unwrap();
+        path
+    };
+    let out = dir.path().join("out");
+    let file = with("plots = false\nrouter_log = \"router.log\"");
+    spacesim()
+        .arg("run")
+        .arg(&file)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let log = fs::read_to_string(out.join("router.log")).unwrap();
+    assert!(log.lines().count() > 1000, "one line per request");
+    assert!(!out.join("timeline.png").exists() && !out.join("latency.png").exists());
+    // The command line wins: the log goes where --router-log says.
+    let elsewhere = dir.path().join("elsewhere.log");
+    spacesim()
+        .arg("run")
+        .arg(&file)
+        .args(["-q", "--out"])
+        .arg(dir.path().join("out2"))
+        .arg("--router-log")
+        .arg(&elsewhere)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(&elsewhere).unwrap(),
+        log,
+        "same run, same bytes"
+    );
+    assert!(!dir.path().join("out2/router.log").exists());
+    // A name outside the output directory is refused.
+    let bad = with("router_log = \"../escape.log\"");
+    let o = spacesim()
+        .arg("run")
+        .arg(&bad)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("report.router_log"));
+}
