@@ -59,6 +59,9 @@ pub struct CapacityArgs {
     /// Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Search even when the space or formation breaks a platform rule (lint errors).
+    #[arg(long)]
+    pub allow_violations: bool,
     /// Output directory [default: results/<scenario file stem>-capacity/].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -98,6 +101,9 @@ pub fn run(args: &CapacityArgs) -> anyhow::Result<u8> {
     };
     // Errors name the file themselves (a scenario's) or the option at fault.
     let search = Capacity::prepare(&args.scenario, overrides, options)?;
+    if super::refuse_violations(&args.scenario, &search.base, args.allow_violations) {
+        return Ok(1);
+    }
 
     let dir = args.out.clone().unwrap_or_else(|| {
         let stem = args

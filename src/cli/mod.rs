@@ -157,6 +157,9 @@ pub struct SweepArgs {
     /// Override a scenario value before the grid applies (repeatable).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Sweep even when the space or formation breaks a platform rule (lint errors).
+    #[arg(long)]
+    pub allow_violations: bool,
     /// No progress bar or messages.
     #[arg(long, short)]
     pub quiet: bool,
@@ -196,6 +199,29 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INPUT)
         }
     }
+}
+
+/// Prints the scenario's lint findings to stderr; true when it breaks a platform rule (an error
+/// finding) and `allow` is not set: the run must not start.
+fn refuse_violations(
+    path: &std::path::Path,
+    scenario: &crate::scenario::Scenario,
+    allow: bool,
+) -> bool {
+    let findings = crate::lint::findings(scenario);
+    let file = path.display().to_string();
+    for f in &findings {
+        eprintln!("{}", crate::lint::report::render_finding(&file, f));
+    }
+    if crate::lint::has_errors(&findings) && !allow {
+        eprintln!(
+            "error: {file}: the space or formation breaks the platform rules above: the \
+             platform would never have let it exist; fix the scenario, or pass \
+             --allow-violations to simulate it anyway"
+        );
+        return true;
+    }
+    false
 }
 
 /// Parses `--set PATH=VALUE` arguments.

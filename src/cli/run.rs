@@ -5,11 +5,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{RunArgs, overrides, print_stdout};
-use crate::lint;
+use super::{RunArgs, overrides, print_stdout, refuse_violations};
 use crate::model::capacity;
 use crate::report::{self, OutputDir};
-use crate::scenario::{self, Scenario};
+use crate::scenario;
 
 /// Runs one scenario and writes its results; returns the exit code.
 pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
@@ -77,23 +76,4 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         print_stdout(&text)?;
     }
     Ok(0)
-}
-
-/// Prints the scenario's lint findings to stderr; true when it breaks a platform rule (an error
-/// finding) and `allow` is not set: the run must not start.
-fn refuse_violations(path: &std::path::Path, scenario: &Scenario, allow: bool) -> bool {
-    let findings = lint::findings(scenario);
-    let file = path.display().to_string();
-    for f in &findings {
-        eprintln!("{}", lint::report::render_finding(&file, f));
-    }
-    if lint::has_errors(&findings) && !allow {
-        eprintln!(
-            "error: {file}: the space or formation breaks the platform rules above: the \
-             platform would never have let it exist; fix the scenario, or pass \
-             --allow-violations to simulate it anyway"
-        );
-        return true;
-    }
-    false
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::interrupt::{EXIT_INTERRUPTED, stop_flag};
-use super::{MergeArgs, SweepArgs, overrides, print_stdout};
+use super::{MergeArgs, SweepArgs, overrides, print_stdout, refuse_violations};
 use crate::sweep::{self, Outcome, Plan, Shard, SweepOptions};
 
 /// Runs a sweep (or one shard of it); returns the exit code.
@@ -16,6 +16,9 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<u8> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let plan = Plan::load(&args.scenario, overrides(&args.set)?)?;
+    if refuse_violations(&args.scenario, &plan.base, args.allow_violations) {
+        return Ok(1);
+    }
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario

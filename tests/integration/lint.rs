@@ -690,3 +690,52 @@ fn a_scenario_without_space_keys_gets_every_default() {
     assert_eq!(shield.apps[0].processes[0].dyno_type.name, "shield-m");
     assert!(shield.findings.is_empty());
 }
+
+/// `sweep` and `capacity` refuse a space the platform would not allow, as `run` does, unless
+/// told to go on.
+#[test]
+fn sweep_and_capacity_refuse_rule_breaking_scenarios_too() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases: [(&str, &str, &[&str]); 2] = [
+        ("sweep", "tests/fixtures/sweep/tiny.toml", &[]),
+        (
+            "capacity",
+            "tests/fixtures/capacity/mm1.toml",
+            &["--slo", "latency_ms.mean<500ms", "--set", "duration=10m"],
+        ),
+    ];
+    for (command, file, extra) in cases {
+        let go = |allow: bool| {
+            let mut cmd = assert_cmd::Command::cargo_bin("spacesim").unwrap();
+            cmd.arg(command)
+                .arg(root.join(file))
+                .args(extra)
+                .args(["--set", "apps.api.processes.web.count=11", "-q", "--out"])
+                .arg(dir.path().join(command));
+            if allow {
+                cmd.arg("--allow-violations");
+            }
+            cmd.output().unwrap()
+        };
+        let refused = go(false);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{command}: {err}");
+        assert!(
+            err.contains("error[dynos-per-process-type]"),
+            "{command}: {err}"
+        );
+        assert!(err.contains("--allow-violations"), "{command}: {err}");
+        let allowed = go(true);
+        assert!(
+            allowed.status.code() == Some(0) || command == "capacity",
+            "{command}: {}",
+            String::from_utf8_lossy(&allowed.stderr)
+        );
+        assert_ne!(
+            allowed.status.code(),
+            Some(2),
+            "{command} runs with --allow-violations"
+        );
+    }
+}
