@@ -4,7 +4,7 @@
 //! times (`[platform] provision`, `processes.boot`) and, where a count is exact, constant
 //! arrivals placed so that no arrival coincides with an operation's boundary.
 
-use super::support::{run, scenario};
+use super::support::{at, b, f, run, scenario, u};
 use std::io;
 
 use serde_json::Value;
@@ -23,38 +23,6 @@ fn run_json(text: &str) -> Value {
     let s = scenario(text);
     let out = run(&s);
     json(&s, &out)
-}
-
-/// The value at a dotted path (`operations.deploy-1.end_s`); panics naming the path if absent.
-fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
-    let mut cur = v;
-    for key in path.split('.') {
-        cur = match cur {
-            Value::Object(m) => m.get(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
-        }
-        .unwrap_or_else(|| panic!("no `{path}` in summary (stopped at `{key}`)"));
-    }
-    cur
-}
-
-fn u(v: &Value, path: &str) -> u64 {
-    at(v, path)
-        .as_u64()
-        .unwrap_or_else(|| panic!("`{path}` is not an integer: {}", at(v, path)))
-}
-
-fn f(v: &Value, path: &str) -> f64 {
-    at(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("`{path}` is not a number: {}", at(v, path)))
-}
-
-fn b(v: &Value, path: &str) -> bool {
-    at(v, path)
-        .as_bool()
-        .unwrap_or_else(|| panic!("`{path}` is not a boolean: {}", at(v, path)))
 }
 
 /// `(start_s, up_s, dynos)` of each batch of operation `op`.

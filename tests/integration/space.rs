@@ -16,7 +16,7 @@ use spacesim::report::summarize;
 use spacesim::scenario::space::{Finding, Level};
 use spacesim::scenario::{self, Scenario};
 
-use super::support::{run, scenario};
+use super::support::{at, f, run, scenario, u};
 
 fn json(s: &Scenario, out: &RunOutput) -> Value {
     serde_json::to_value(summarize(s, out)).expect("summary serializes")
@@ -26,31 +26,6 @@ fn run_json(text: &str) -> Value {
     let s = scenario(text);
     let out = run(&s);
     json(&s, &out)
-}
-
-/// The value at a dotted path; panics naming the path if absent.
-fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
-    let mut cur = v;
-    for key in path.split('.') {
-        cur = match cur {
-            Value::Object(m) => m.get(key),
-            _ => None,
-        }
-        .unwrap_or_else(|| panic!("no `{path}` in summary (stopped at `{key}`)"));
-    }
-    cur
-}
-
-fn u(v: &Value, path: &str) -> u64 {
-    at(v, path)
-        .as_u64()
-        .unwrap_or_else(|| panic!("`{path}` is not an integer: {}", at(v, path)))
-}
-
-fn f(v: &Value, path: &str) -> f64 {
-    at(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("`{path}` is not a number: {}", at(v, path)))
 }
 
 /// Why operation `op` was refused; panics if it was not.
