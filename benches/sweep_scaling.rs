@@ -1,0 +1,3 @@
+//! Placeholder until the benchmark lands (issue 8 in progress).
+
+fn main() {}
