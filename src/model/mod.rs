@@ -6,11 +6,13 @@
 pub mod arrival;
 pub mod authority;
 mod autoscale;
+pub mod bounds;
 pub mod capacity;
 pub mod codes;
 pub mod dyno;
 pub mod dyno_type;
 mod flow;
+mod invariants;
 mod jobs;
 mod lifecycle;
 pub mod network;

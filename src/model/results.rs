@@ -21,6 +21,51 @@ pub enum RunError {
     /// The time series could not be written.
     #[error("writing the time series: {0}")]
     Output(#[from] std::io::Error),
+    /// The scenario asks for more work than `simulator.max_events` allows; nothing ran.
+    #[error("{0}")]
+    TooBig(String),
+    /// An invariant of the model broke: a bug in spacesim, never in the scenario.
+    #[error(
+        "invariant broken at {at_s:.3} s of simulated time: {message} (this is a bug in \
+         spacesim; please report it with the scenario and seed)"
+    )]
+    Invariant {
+        /// Simulated seconds from the start.
+        at_s: f64,
+        /// Which invariant, with the numbers.
+        message: String,
+    },
+}
+
+/// Why a run stopped before the end of its scenario's duration.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// It used its `simulator.wall_budget`.
+    WallBudget,
+    /// It processed `simulator.max_events` events.
+    MaxEvents,
+    /// It was interrupted (Ctrl-C).
+    Interrupted,
+}
+
+impl StopReason {
+    /// The name the summary writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::WallBudget => "wall_budget",
+            StopReason::MaxEvents => "max_events",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// A run that stopped early: its results cover `[0, simulated]` only.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Partial {
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// Simulated time covered.
+    pub simulated: crate::engine::SimDuration,
 }
 
 /// Request counts of one traffic class. Counts cover requests that arrived after the warm-up;
@@ -156,4 +201,6 @@ pub struct RunOutput {
     /// Seconds each dyno type was alive (provisioning to down; one-off dynos from creation to
     /// the end of their command), sorted by type name.
     pub dyno_seconds: Vec<(String, f64)>,
+    /// Set when the run stopped before the end of its duration: its results are partial.
+    pub partial: Option<Partial>,
 }

@@ -27,6 +27,8 @@
 //! routing policy change does not change arrival or service times (common random numbers).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use crate::engine::{EventQueue, NANOS_PER_SEC, SimDuration, SimTime, Stream, stream};
 use crate::metrics::operations::OpRecorder;
@@ -39,7 +41,8 @@ use crate::model::network::{self, CallPlan, Reach};
 use crate::model::observe::{DynoChange, DynoRef, Observer};
 use crate::model::request::Requests;
 pub use crate::model::results::{
-    AppResult, ClassResult, Counts, JobResult, RunError, RunOutput, SpaceResult,
+    AppResult, ClassResult, Counts, JobResult, Partial, RunError, RunOutput, SpaceResult,
+    StopReason,
 };
 use crate::model::router::Router;
 use crate::model::zero_downtime;
@@ -216,7 +219,14 @@ pub struct Simulation<'s> {
     pub(crate) observer: Option<&'s mut (dyn Observer + 's)>,
     /// Client addresses drawn for requests in flight, kept only while an observer watches.
     pub(crate) client_addrs: std::collections::HashMap<u64, std::net::IpAddr>,
+    /// Polled every [`POLL_EVERY`] events: when set, the run stops with partial results.
+    stop: Option<&'s AtomicBool>,
+    /// Check the invariants at every closed second and at the end.
+    check: bool,
 }
+
+/// Events between two looks at the wall clock and the stop flag.
+const POLL_EVERY: u64 = 4096;
 
 /// Runs `scenario` to its end, streaming closed seconds to `sink`.
 pub fn run(scenario: &Scenario, sink: &mut dyn SeriesSink) -> Result<RunOutput, RunError> {
@@ -233,6 +243,19 @@ pub fn run_observed<'s>(
     Simulation::with_observer(scenario, Some(observer))?.run(sink)
 }
 
+/// As [`run_observed`] with an optional observer, stopping early with partial results
+/// ([`RunOutput::partial`]) when `stop` is set (polled every few thousand events).
+pub fn run_controlled<'s>(
+    scenario: &'s Scenario,
+    sink: &mut dyn SeriesSink,
+    observer: Option<&'s mut (dyn Observer + 's)>,
+    stop: Option<&'s AtomicBool>,
+) -> Result<RunOutput, RunError> {
+    let mut sim = Simulation::with_observer(scenario, observer)?;
+    sim.stop = stop;
+    sim.run(sink)
+}
+
 impl<'s> Simulation<'s> {
     /// Sets up dynos, routers, traffic and job sources, and the timeline at time zero.
     pub fn new(scenario: &'s Scenario) -> Result<Self, RunError> {
@@ -245,6 +268,9 @@ impl<'s> Simulation<'s> {
         scenario: &'s Scenario,
         observer: Option<&'s mut (dyn Observer + 's)>,
     ) -> Result<Self, RunError> {
+        if let Some(message) = crate::model::bounds::refusal(scenario) {
+            return Err(RunError::TooBig(message));
+        }
         let seed = scenario.seed;
         let mut apps = Vec::new();
         let mut classes = Vec::new();
@@ -395,6 +421,8 @@ impl<'s> Simulation<'s> {
             space: crate::model::space::SpaceRun::new(scenario),
             observer,
             client_addrs: Default::default(),
+            stop: None,
+            check: scenario.simulator.check_invariants || cfg!(debug_assertions),
         };
         match scenario.space.network.allocation {
             // The run starts with the space's creation: formations start when it is allocated.
@@ -436,10 +464,26 @@ impl<'s> Simulation<'s> {
         )
     }
 
-    /// Runs to the end of the scenario's duration.
+    /// Runs to the end of the scenario's duration, or until its wall-clock budget, its event
+    /// limit or the stop flag ends it early with partial results.
     pub fn run(mut self, sink: &mut dyn SeriesSink) -> Result<RunOutput, RunError> {
+        let deadline = self
+            .scenario
+            .simulator
+            .wall_budget
+            .map(|budget| Instant::now() + budget);
+        let mut partial = None;
         while let Some(t) = self.queue.peek_time() {
             if t >= self.end {
+                break;
+            }
+            if let Some(reason) = self.stop_reason(deadline) {
+                // The results cover what happened up to the last event processed.
+                self.end = self.queue.now();
+                partial = Some(Partial {
+                    reason,
+                    simulated: self.end.since(SimTime::ZERO),
+                });
                 break;
             }
             self.close_seconds_through(t, sink)?;
@@ -451,7 +495,31 @@ impl<'s> Simulation<'s> {
         if self.next_second * NANOS_PER_SEC < self.end.as_nanos() {
             self.close_second(sink)?;
         }
-        Ok(self.finish())
+        if self.check {
+            self.check_invariants()?;
+        }
+        let mut output = self.finish();
+        output.partial = partial;
+        Ok(output)
+    }
+
+    /// Why the run must stop now, if it must: the event limit is looked at every event, the
+    /// stop flag and the wall clock every [`POLL_EVERY`] events.
+    fn stop_reason(&self, deadline: Option<Instant>) -> Option<StopReason> {
+        let done = self.queue.events_processed();
+        if done >= self.scenario.simulator.max_events {
+            return Some(StopReason::MaxEvents);
+        }
+        if done % POLL_EVERY != 0 {
+            return None;
+        }
+        if self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            Some(StopReason::Interrupted)
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            Some(StopReason::WallBudget)
+        } else {
+            None
+        }
     }
 
     fn dispatch(&mut self, now: SimTime, event: Event) -> Result<(), RunError> {
@@ -651,6 +719,9 @@ impl<'s> Simulation<'s> {
             self.ops.second_closed(ai, time_s, is_down);
         }
         self.next_second += 1;
+        if self.check {
+            self.check_invariants()?;
+        }
         Ok(())
     }
 
@@ -751,6 +822,7 @@ impl<'s> Simulation<'s> {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            partial: None,
         }
     }
 }

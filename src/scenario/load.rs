@@ -17,7 +17,7 @@ use super::error::{Location, ScenarioError, line_col};
 use super::network::{build_client_network, build_externals, build_space};
 use super::overrides::Override;
 use super::platform::{build_platform, build_prices, build_speeds};
-use super::raw::{RawPolicy, RawScenario};
+use super::raw::{RawPolicy, RawScenario, RawSimulator};
 use super::spec::*;
 use super::timeline::build_timeline_for;
 use super::traffic::BuildCtx;
@@ -306,27 +306,7 @@ fn build(
     let space = build_space(ctx, raw.space.as_ref(), &mut findings)?;
     let externals = build_externals(ctx, &raw.external, &space.network, &mut findings)?;
 
-    let simulator = {
-        let max = raw
-            .simulator
-            .as_ref()
-            .and_then(|s| s.max_in_flight.as_ref());
-        match max {
-            Some(m) if *m.get_ref() == 0 => {
-                return Err(ctx.err(
-                    m.span(),
-                    "simulator.max_in_flight",
-                    "`simulator.max_in_flight` must be at least 1",
-                ));
-            }
-            Some(m) => SimulatorConfig {
-                max_in_flight: *m.get_ref(),
-            },
-            None => SimulatorConfig {
-                max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-            },
-        }
-    };
+    let simulator = build_simulator(ctx, raw.simulator.as_ref())?;
 
     if raw.apps.is_empty() {
         return Err(ctx.err(
@@ -506,5 +486,46 @@ fn build_report(
     Ok(ReportConfig {
         plots: raw.and_then(|r| r.plots).unwrap_or(true),
         router_log,
+    })
+}
+
+/// `[simulator]`: the limits that keep a run bounded.
+fn build_simulator(
+    ctx: &Checker,
+    raw: Option<&RawSimulator>,
+) -> Result<SimulatorConfig, ScenarioError> {
+    let at_least_one = |value: Option<&Spanned<u64>>, key: &str, default: u64| match value {
+        Some(m) if *m.get_ref() == 0 => {
+            Err(ctx.err(m.span(), key, format!("`{key}` must be at least 1")))
+        }
+        Some(m) => Ok(*m.get_ref()),
+        None => Ok(default),
+    };
+    let max_in_flight = at_least_one(
+        raw.and_then(|s| s.max_in_flight.as_ref()),
+        "simulator.max_in_flight",
+        DEFAULT_MAX_IN_FLIGHT,
+    )?;
+    let max_events = at_least_one(
+        raw.and_then(|s| s.max_events.as_ref()),
+        "simulator.max_events",
+        DEFAULT_MAX_EVENTS,
+    )?;
+    let wall_budget = match raw.and_then(|s| s.wall_budget.as_ref()) {
+        Some(b) if b.get_ref().0 == SimDuration::ZERO => {
+            return Err(ctx.err(
+                b.span(),
+                "simulator.wall_budget",
+                "`simulator.wall_budget` must be more than 0s",
+            ));
+        }
+        Some(b) => Some(std::time::Duration::from_nanos(b.get_ref().0.as_nanos())),
+        None => None,
+    };
+    Ok(SimulatorConfig {
+        max_in_flight,
+        max_events,
+        wall_budget,
+        check_invariants: raw.and_then(|s| s.check_invariants).unwrap_or(false),
     })
 }

@@ -247,6 +247,12 @@ pub enum RawRuntime {
 pub struct RawSimulator {
     /// Most requests in flight at once across the run.
     pub max_in_flight: Option<Spanned<u64>>,
+    /// Most events a run may simulate (refused up front when the estimate is larger).
+    pub max_events: Option<Spanned<u64>>,
+    /// Wall-clock time a run may take before it stops with partial results.
+    pub wall_budget: Option<Spanned<Dur>>,
+    /// Check the run's invariants every simulated second (always on in debug builds).
+    pub check_invariants: Option<bool>,
 }
 
 /// One `[[apps]]` entry:

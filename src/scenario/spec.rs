@@ -30,6 +30,8 @@
 //! | `processes.backlog` | 1024 | assumption: Puma's default listen backlog |
 //! | `processes.speed` | `[speeds]` of its type, else 1.0 | assumption: service times are as measured on the simulated type |
 //! | `simulator.max_in_flight` | 1,000,000 | simulator limit: bounds memory to ~100 MB |
+//! | `simulator.max_events` | 1,000,000,000 | simulator limit: a 24 h run at 2,000 requests/s fits |
+//! | `simulator.wall_budget` | none | spacesim |
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,6 +55,9 @@ pub const DEFAULT_ROUTER_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 pub const DEFAULT_BACKLOG: u32 = 1024;
 /// Requests in flight across a run before arrivals are refused with H11 (simulator limit).
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
+/// Events a run may simulate before it is refused (simulator limit): admits a 24-hour run at
+/// 2,000 requests/s (173 M requests, about 520 M events) and refuses what would take hours.
+pub const DEFAULT_MAX_EVENTS: u64 = 1_000_000_000;
 /// The region a space gets when none is named (private-spaces.txt, `spaces:create` example).
 pub const DEFAULT_REGION: &str = "virginia";
 /// Private Space regions, facts §5 (Dev Center "Regions", Dec 2024).
@@ -195,6 +200,14 @@ pub struct SpaceConfig {
 pub struct SimulatorConfig {
     /// Requests in flight across the run before arrivals fail with H11.
     pub max_in_flight: u64,
+    /// Most events a run may simulate: a larger estimate is refused before the run starts, and
+    /// a run that reaches it anyway stops with partial results.
+    pub max_events: u64,
+    /// Wall-clock time a run may take; it then stops with partial results. None: no budget.
+    pub wall_budget: Option<std::time::Duration>,
+    /// Check the run's invariants every simulated second and at the end (debug builds always
+    /// do).
+    pub check_invariants: bool,
 }
 
 /// One app.
