@@ -37,6 +37,8 @@ pub struct CheckOptions {
     /// Run scenarios that break platform rules instead of failing them (one failed result per
     /// lint error, and no run, without it).
     pub allow_violations: bool,
+    /// Applied to every scenario as it loads (`--max-events`, `--budget`, ...).
+    pub overrides: Vec<crate::scenario::Override>,
 }
 
 /// The scenario files under `paths` (files as given; folders: their `*.toml`, sorted, not
@@ -105,7 +107,7 @@ fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<Scena
         replications: opts.replications,
         results: Vec::new(),
     };
-    let s = match scenario::load(file) {
+    let s = match scenario::load_with(file, &opts.overrides) {
         Ok(s) => s,
         Err(e) => {
             outcome
@@ -147,6 +149,26 @@ fn check_one(file: &Path, opts: &CheckOptions) -> (ScenarioOutcome, Option<Scena
             return (outcome, None);
         }
     };
+    let partial = summaries.iter().filter(|s| s["partial"] == true).count();
+    if partial > 0 {
+        // Numbers of a run cut short are not the scenario's: the check cannot say yes.
+        outcome.results.push(AssertionResult {
+            kind: Kind::Runs,
+            assertion: "runs to the end".to_string(),
+            metric: None,
+            observed: Some(format!(
+                "{partial} of {} runs stopped early ({})",
+                summaries.len(),
+                summaries
+                    .iter()
+                    .find_map(|s| s["partial_reason"].as_str())
+                    .unwrap_or("partial")
+            )),
+            bound: "the whole duration simulated".to_string(),
+            status: Status::Fail,
+            message: None,
+        });
+    }
     for e in &s.expect {
         outcome.results.push(eval::judge(e, &summaries));
     }

@@ -62,6 +62,9 @@ pub struct CapacityArgs {
     /// Search even when the space or formation breaks a platform rule (lint errors).
     #[arg(long)]
     pub allow_violations: bool,
+    /// Refuse probe runs estimated above N events (`simulator.max_events`, default 1e9).
+    #[arg(long, value_name = "N", value_parser = super::parse_count)]
+    pub max_events: Option<u64>,
     /// Output directory [default: results/<scenario file stem>-capacity/].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -78,7 +81,8 @@ pub fn run(args: &CapacityArgs) -> anyhow::Result<u8> {
         .map(|s| Slo::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let overrides = super::overrides(&args.set)?;
+    let max_events = super::max_events_override(args.max_events);
+    let overrides = super::overrides_with(&args.set, &max_events)?;
     let target = match &args.minimize {
         Some(path) => Target::MinValue {
             path: path.clone(),

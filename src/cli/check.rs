@@ -51,6 +51,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         },
         tolerance,
         allow_violations: args.allow_violations,
+        overrides: super::overrides_with(&[], &args.limits.overrides())?,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))

@@ -19,8 +19,8 @@ pub fn stop_flag() -> &'static AtomicBool {
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }
             eprintln!(
-                "\ninterrupted: finishing the runs in progress (finished runs are kept; \
-                 Ctrl-C again to quit now)"
+                "\ninterrupted: stopping after the work in progress (finished runs and partial \
+                 results are kept; Ctrl-C again to quit now)"
             );
         })
         .is_ok()

@@ -81,6 +81,9 @@ pub struct CheckArgs {
     /// Rewrite the baseline file with this run's metrics.
     #[arg(long)]
     pub update_baseline: bool,
+    /// Event limit, wall-clock budget and invariant checks of each run.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Run scenarios whose space or formation breaks a platform rule (lint errors) instead of
     /// failing them.
     #[arg(long)]
@@ -88,6 +91,59 @@ pub struct CheckArgs {
     /// Print only the verdict.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How far a run may go: the flags of the commands that simulate one scenario at a time.
+#[derive(Debug, Default, clap::Args)]
+pub struct LimitArgs {
+    /// Refuse runs estimated above N events (`simulator.max_events`; default 1e9, enough for
+    /// 24 hours at 2,000 requests/s); a run that reaches N anyway stops with partial results.
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_events: Option<u64>,
+    /// Stop each run after this much wall-clock time (e.g. `90s`, `10m`) with partial results,
+    /// marked `partial = true` in summary.json (`simulator.wall_budget`).
+    #[arg(long, value_name = "DURATION")]
+    pub budget: Option<String>,
+    /// Check the model's invariants (conservation, capacity, dyno states) every simulated
+    /// second; a broken one stops the run with an error (`simulator.check_invariants`).
+    #[arg(long)]
+    pub check_invariants: bool,
+}
+
+impl LimitArgs {
+    /// The flags as scenario overrides (`simulator.*`), after any `--set`.
+    pub fn overrides(&self) -> Vec<String> {
+        let mut out = max_events_override(self.max_events);
+        if let Some(b) = &self.budget {
+            out.push(format!("simulator.wall_budget={b}"));
+        }
+        if self.check_invariants {
+            out.push("simulator.check_invariants=true".to_string());
+        }
+        out
+    }
+}
+
+/// `--max-events N` as a scenario override.
+fn max_events_override(n: Option<u64>) -> Vec<String> {
+    n.map(|n| format!("simulator.max_events={n}"))
+        .into_iter()
+        .collect()
+}
+
+/// A count on the command line: `2000000000`, `2_000_000_000` or `2e9`.
+fn parse_count(text: &str) -> Result<u64, String> {
+    let plain = text.replace('_', "");
+    if let Ok(n) = plain.parse::<u64>() {
+        return Ok(n);
+    }
+    match plain.parse::<f64>() {
+        Ok(f) if (1.0..1.8e19).contains(&f) && f.fract() == 0.0 => Ok(f as u64),
+        _ => Err(format!(
+            "\"{text}\" is not a count: write a whole number of at least 1, such as 2000000000 \
+             or 2e9"
+        )),
+    }
 }
 
 /// Arguments of `spacesim lint`.
@@ -128,6 +184,9 @@ pub struct RunArgs {
     /// log format to FILE.
     #[arg(long, value_name = "FILE")]
     pub router_log: Option<PathBuf>,
+    /// Event limit, wall-clock budget and invariant checks.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Print nothing but warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -160,6 +219,9 @@ pub struct SweepArgs {
     /// Sweep even when the space or formation breaks a platform rule (lint errors).
     #[arg(long)]
     pub allow_violations: bool,
+    /// Refuse runs estimated above N events (`simulator.max_events`, default 1e9).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_events: Option<u64>,
     /// No progress bar or messages.
     #[arg(long, short)]
     pub quiet: bool,
@@ -224,9 +286,13 @@ fn refuse_violations(
     false
 }
 
-/// Parses `--set PATH=VALUE` arguments.
-fn overrides(args: &[String]) -> anyhow::Result<Vec<crate::scenario::Override>> {
+/// `--set` assignments followed by `extra` ones (from flags such as `--max-events`).
+fn overrides_with(
+    args: &[String],
+    extra: &[String],
+) -> anyhow::Result<Vec<crate::scenario::Override>> {
     args.iter()
+        .chain(extra)
         .map(|a| crate::scenario::Override::parse_assignment(a).map_err(anyhow::Error::msg))
         .collect()
 }

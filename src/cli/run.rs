@@ -5,14 +5,18 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{RunArgs, overrides, print_stdout, refuse_violations};
-use crate::model::capacity;
+use super::interrupt::{EXIT_INTERRUPTED, stop_flag};
+use super::{RunArgs, overrides_with, print_stdout, refuse_violations};
+use crate::model::{bounds, capacity};
 use crate::report::{self, OutputDir};
 use crate::scenario;
 
 /// Runs one scenario and writes its results; returns the exit code.
 pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let mut scenario = scenario::load_with(&args.scenario, &overrides(&args.set)?)?;
+    let mut scenario = scenario::load_with(
+        &args.scenario,
+        &overrides_with(&args.set, &args.limits.overrides())?,
+    )?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -39,6 +43,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             .map_or_else(|| "scenario".into(), |s| s.to_os_string());
         PathBuf::from("results").join(stem)
     });
+    // Refused before anything is created; the engine would refuse it too.
+    if let Some(message) = bounds::refusal(&scenario) {
+        anyhow::bail!("{}: refused: {message}", args.scenario.display());
+    }
     let out = OutputDir::create(&dir).context("cannot use the output directory")?;
 
     let started = Instant::now();
@@ -49,13 +57,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         .as_ref()
         .map(|name| dir.join(name));
     let router_log = args.router_log.as_deref().or(in_out.as_deref());
-    let (output, series, log) = match report::run_with_outputs(&scenario, &out, router_log) {
-        Ok(done) => done,
-        Err(e) => {
-            out.discard_if_empty();
-            return Err(e).with_context(|| format!("{}: the run failed", args.scenario.display()));
-        }
-    };
+    let (output, series, log) =
+        match report::run_with_outputs(&scenario, &out, router_log, Some(stop_flag())) {
+            Ok(done) => done,
+            Err(e) => {
+                out.discard_if_empty();
+                return Err(e)
+                    .with_context(|| format!("{}: the run failed", args.scenario.display()));
+            }
+        };
     let wall = started.elapsed();
     series.commit()?;
     let log = log.map(|l| l.commit()).transpose()?;
@@ -67,6 +77,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             eprintln!("warning: plots not drawn: {:#}", anyhow::Error::new(e));
         }
     }
+    let interrupted = output
+        .partial
+        .is_some_and(|p| p.reason == crate::model::sim::StopReason::Interrupted);
+    if let Some(p) = output.partial {
+        eprintln!(
+            "warning: the run stopped early ({}) after {} of simulated time; its results are \
+             partial (summary.json: partial = true)",
+            p.reason.name().replace('_', " "),
+            p.simulated.whole_seconds()
+        );
+    }
     if !args.quiet {
         let mut text = report::print::render(&summary, wall);
         text.push_str(&format!("results in {}/\n", out.path().display()));
@@ -75,5 +96,5 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         }
         print_stdout(&text)?;
     }
-    Ok(0)
+    Ok(if interrupted { EXIT_INTERRUPTED } else { 0 })
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::interrupt::{EXIT_INTERRUPTED, stop_flag};
-use super::{MergeArgs, SweepArgs, overrides, print_stdout, refuse_violations};
+use super::{MergeArgs, SweepArgs, overrides_with, print_stdout, refuse_violations};
 use crate::sweep::{self, Outcome, Plan, Shard, SweepOptions};
 
 /// Runs a sweep (or one shard of it); returns the exit code.
@@ -15,7 +15,8 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<u8> {
         .map(|s| Shard::parse(s, |k| std::env::var(k).ok()))
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let plan = Plan::load(&args.scenario, overrides(&args.set)?)?;
+    let max_events = super::max_events_override(args.max_events);
+    let plan = Plan::load(&args.scenario, overrides_with(&args.set, &max_events)?)?;
     if refuse_violations(&args.scenario, &plan.base, args.allow_violations) {
         return Ok(1);
     }

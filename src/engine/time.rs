@@ -92,6 +92,11 @@ impl SimDuration {
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / NANOS_PER_MILLI as f64
     }
+
+    /// Rounded down to a whole second, for messages (`4h10m48s` rather than a nanosecond count).
+    pub fn whole_seconds(self) -> SimDuration {
+        SimDuration(self.0 / NANOS_PER_SEC * NANOS_PER_SEC)
+    }
 }
 
 impl Add<SimDuration> for SimTime {

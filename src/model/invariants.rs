@@ -172,3 +172,106 @@ impl Simulation<'_> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::{self, Scenario};
+
+    const TEXT: &str = r#"name = "inv"
+duration = "10s"
+
+[[apps]]
+name = "api"
+
+[[apps.processes]]
+type = "web"
+count = 2
+concurrency = 2
+
+[[apps.processes]]
+type = "worker"
+count = 1
+
+[[apps.jobs]]
+name = "mail"
+process = "worker"
+arrival = { process = "poisson", rate = "5/s" }
+service = "100ms"
+
+[[apps.traffic]]
+name = "default"
+arrival = { process = "poisson", rate = "20/s" }
+service = "50ms"
+"#;
+
+    fn scenario() -> Scenario {
+        scenario::parse(TEXT, "inv.toml", Path::new("."), None).expect("valid")
+    }
+
+    /// The message of the first broken invariant after `tamper`.
+    fn broken(tamper: impl FnOnce(&mut Simulation)) -> String {
+        let s = scenario();
+        let mut sim = Simulation::new(&s).expect("starts");
+        assert_eq!(sim.invariant_message(), None, "a fresh run holds them all");
+        tamper(&mut sim);
+        match sim.check_invariants() {
+            Err(RunError::Invariant { message, .. }) => message,
+            other => panic!("not caught: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_lost_or_extra_request_breaks_conservation() {
+        let m = broken(|sim| sim.classes[0].counts.total += 1);
+        assert!(m.contains("1 requests arrived but ok 0"), "{m}");
+        let m = broken(|sim| sim.classes[0].live += 1);
+        assert!(m.contains("counted in flight"), "{m}");
+        let m = broken(|sim| sim.job_kinds[0].enqueued += 1);
+        assert!(m.contains("job kind 0: 1 enqueued"), "{m}");
+    }
+
+    #[test]
+    fn negative_capacity_is_caught() {
+        let m = broken(|sim| sim.dynos[0].serving.extend([1, 2, 3]));
+        assert!(m.contains("serves 3 at once with 2 slots"), "{m}");
+    }
+
+    #[test]
+    fn routing_to_a_dyno_that_is_not_up_is_caught() {
+        let m = broken(|sim| {
+            let d = sim.apps[0].routable[0];
+            sim.dynos[d as usize].state = DynoState::Crashed;
+        });
+        assert!(m.contains("which is crashed"), "{m}");
+        let m = broken(|sim| {
+            let d = sim.apps[0].routable[0];
+            sim.apps[0].routable.push(d);
+        });
+        assert!(m.contains("routable twice"), "{m}");
+    }
+
+    #[test]
+    fn a_down_dyno_holding_work_is_caught() {
+        let m = broken(|sim| {
+            let d = sim.apps[0].routable[0] as usize;
+            sim.dynos[d].state = DynoState::Down;
+            sim.dynos[d].waiting.push_back(7);
+            sim.apps[0].routable.retain(|&r| r as usize != d);
+        });
+        assert!(
+            m.contains("is down but holds 0 in slots and 1 in its backlog"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_whole_run_with_checks_on_holds_them() {
+        let mut s = scenario();
+        s.simulator.check_invariants = true;
+        let out = crate::model::sim::run(&s, &mut crate::metrics::NullSink).expect("holds");
+        assert!(out.classes[0].counts.ok > 100);
+    }
+}

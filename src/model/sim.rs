@@ -510,7 +510,7 @@ impl<'s> Simulation<'s> {
         if done >= self.scenario.simulator.max_events {
             return Some(StopReason::MaxEvents);
         }
-        if done % POLL_EVERY != 0 {
+        if done == 0 || !done.is_multiple_of(POLL_EVERY) {
             return None;
         }
         if self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {

@@ -16,6 +16,7 @@ pub use output::{OutputDir, OutputError, StagedFile};
 pub use summary::{Summary, summarize};
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use crate::metrics::LatencyStats;
 use crate::model::sim::{self, RunOutput};
@@ -63,29 +64,50 @@ pub fn run_with_series(
     scenario: &Scenario,
     out: &OutputDir,
 ) -> Result<(RunOutput, PendingSeries), ReportError> {
-    let (output, series, _) = run_with_outputs(scenario, out, None)?;
+    let (output, series, _) = run_with_outputs(scenario, out, None, None)?;
     Ok((output, series))
 }
 
 /// As [`run_with_series`], and, when `router_log` is given, writes the run's router log
 /// ([`router_log`]) to a staged file at that path (created with its parent directories when
-/// committed; the path is used as given, relative to the working directory).
+/// committed; the path is used as given, relative to the working directory). The run stops
+/// early, with partial results, when `stop` is set.
 pub fn run_with_outputs(
     scenario: &Scenario,
     out: &OutputDir,
     router_log: Option<&Path>,
+    stop: Option<&AtomicBool>,
 ) -> Result<(RunOutput, PendingSeries, Option<PendingLog>), ReportError> {
     let staged = out.staged(TIMESERIES_FILE)?;
+    // A time-series write that fails (a full disk) names the file it was for, not the staged
+    // temporary, with the system's own words.
+    let series_errors = |r: Result<RunOutput, sim::RunError>| {
+        r.map_err(|e| match e {
+            sim::RunError::Output(io) => ReportError::Output(OutputError {
+                path: out.path().join(TIMESERIES_FILE),
+                source: plain(io),
+            }),
+            other => other.into(),
+        })
+    };
     let mut csv = timeseries::CsvSeries::new(staged).map_err(|e| OutputError {
         path: out.path().join(TIMESERIES_FILE),
         source: e,
     })?;
     let (output, log) = match router_log {
-        None => (sim::run(scenario, &mut csv)?, None),
+        None => (
+            series_errors(sim::run_controlled(scenario, &mut csv, None, stop))?,
+            None,
+        ),
         Some(path) => {
             let staged = stage_anywhere(path)?;
             let mut log = router_log::RouterLog::new(scenario, staged);
-            let output = sim::run_observed(scenario, &mut csv, &mut log)?;
+            let output = series_errors(sim::run_controlled(
+                scenario,
+                &mut csv,
+                Some(&mut log),
+                stop,
+            ))?;
             let staged = log.finish().map_err(|source| OutputError {
                 path: path.to_path_buf(),
                 source,
@@ -95,9 +117,36 @@ pub fn run_with_outputs(
     };
     let staged = csv.finish().map_err(|e| OutputError {
         path: out.path().join(TIMESERIES_FILE),
-        source: e,
+        source: plain(e),
     })?;
     Ok((output, PendingSeries(staged), log))
+}
+
+/// `e` as the system reported it, without the wrappers (the csv writer's, the staged
+/// temporary's path) between it and the cause: the OS error when one is reachable, else the
+/// innermost error kind.
+fn plain(e: std::io::Error) -> std::io::Error {
+    use std::error::Error;
+    let mut kind = e.kind();
+    let mut os = e.raw_os_error();
+    let mut cause: Option<&(dyn Error + 'static)> = e.get_ref().map(|i| i as _);
+    while let (None, Some(c)) = (os, cause) {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            (kind, os) = (io.kind(), io.raw_os_error());
+            cause = io.get_ref().map(|i| i as _);
+        } else if let Some(csv::ErrorKind::Io(io)) =
+            c.downcast_ref::<csv::Error>().map(|e| e.kind())
+        {
+            cause = Some(io);
+        } else {
+            cause = c.source();
+        }
+    }
+    match os {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None if kind != e.kind() => std::io::Error::from(kind),
+        None => e,
+    }
 }
 
 /// A staged file at `path`, anywhere (its directory is created if needed).

@@ -526,9 +526,22 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
         "{} (seed {}): {} simulated, warm-up {}",
         summary.scenario,
         summary.provenance.seed,
-        SimDuration::from_secs_f64(summary.duration_s),
+        if summary.partial {
+            SimDuration::from_secs_f64(summary.duration_s).whole_seconds()
+        } else {
+            SimDuration::from_secs_f64(summary.duration_s)
+        },
         SimDuration::from_secs_f64(summary.warmup_s)
     );
+    if let (Some(reason), Some(planned)) = (summary.partial_reason, summary.planned_duration_s) {
+        let _ = writeln!(
+            out,
+            "PARTIAL      the run stopped ({}) after {} of {}: every number covers that part only",
+            reason.replace('_', " "),
+            SimDuration::from_secs_f64(summary.duration_s).whole_seconds(),
+            SimDuration::from_secs_f64(planned)
+        );
+    }
     let _ = writeln!(
         out,
         "requests     total {}  ok {}  failed {}  blocked {}  in flight {}  (warm-up {})",

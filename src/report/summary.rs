@@ -23,8 +23,17 @@ pub struct Summary {
     pub scenario: String,
     /// Where the numbers come from.
     pub provenance: Provenance,
-    /// Simulated seconds.
+    /// Simulated seconds the results cover (less than the scenario's duration when partial).
     pub duration_s: f64,
+    /// The run stopped before the end of its duration (wall-clock budget, event limit or
+    /// interrupt): every number covers `duration_s` only.
+    pub partial: bool,
+    /// Why a partial run stopped: `wall_budget`, `max_events` or `interrupted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_reason: Option<&'static str>,
+    /// The scenario's duration, when the run is partial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_duration_s: Option<f64>,
     /// Seconds of warm-up left out of statistics.
     pub warmup_s: f64,
     /// Metrics over every app.
@@ -272,7 +281,13 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
             seed: scenario.seed,
             overrides: scenario.source.overrides.clone(),
         },
-        duration_s: scenario.duration.as_secs_f64(),
+        duration_s: output
+            .partial
+            .map_or(scenario.duration, |p| p.simulated)
+            .as_secs_f64(),
+        partial: output.partial.is_some(),
+        partial_reason: output.partial.map(|p| p.reason.name()),
+        planned_duration_s: output.partial.map(|_| scenario.duration.as_secs_f64()),
         warmup_s: scenario.warmup.as_secs_f64(),
         stats: stats(&all.counts, &all.latency, &all.queue, output.downtime_s),
         events: output.events,

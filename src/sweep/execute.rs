@@ -73,13 +73,23 @@ pub fn execute(plan: &Plan, opts: &SweepOptions, stop: &AtomicBool) -> Result<Ou
         .build()
         .map_err(|e| SweepError::Refused(format!("cannot start worker threads: {e}")))?;
 
-    // Every point this slice touches must make a valid scenario before anything runs.
+    // Every point this slice touches must make a valid scenario of admissible size before
+    // anything runs.
     let points: BTreeSet<u64> = slice.iter().map(|&i| plan.locate(i).0).collect();
     let points: Vec<u64> = points.into_iter().collect();
     pool.install(|| {
         points
             .par_iter()
-            .map(|&p| plan.point_scenario(p).map(drop))
+            .map(|&p| {
+                let s = plan.point_scenario(p)?;
+                match crate::model::bounds::refusal(&s) {
+                    Some(m) => Err(SweepError::Refused(format!(
+                        "grid point {p} ({}): {m}",
+                        plan.describe_point(p)
+                    ))),
+                    None => Ok(()),
+                }
+            })
             .collect::<Result<Vec<()>, SweepError>>()
     })?;
 
@@ -149,11 +159,11 @@ fn run_one(plan: &Plan, i: u64, keep: Option<&Path>) -> Result<Record, SweepErro
     let (point, replication) = plan.locate(i);
     let mut scenario = plan.point_scenario(point)?;
     scenario.seed = plan.seed(i);
-    let failed = |source| SweepError::Run {
+    let failed = |cause| SweepError::Run {
         run: i,
         values: plan.describe_point(point),
         seed: scenario.seed,
-        source,
+        cause,
     };
     let summary = match keep {
         None => summary_of(&scenario).map_err(failed)?,

@@ -42,17 +42,17 @@ pub enum SweepError {
     )]
     NoSweep(PathBuf),
     /// One grid point makes an invalid scenario.
-    #[error("grid point {point} ({values}): {source}")]
+    #[error("grid point {point} ({values}): {cause}")]
     Point {
         /// Point number.
         point: u64,
         /// Its values, `path=value, ...`.
         values: String,
-        /// What is wrong.
-        source: Box<ScenarioError>,
+        /// What is wrong (not a `source`: the message already says it).
+        cause: Box<ScenarioError>,
     },
     /// A run failed while running.
-    #[error("run {run} (grid point {values}, seed {seed}): {source}")]
+    #[error("run {run} (grid point {values}, seed {seed}): {cause}")]
     Run {
         /// Run index.
         run: u64,
@@ -60,8 +60,8 @@ pub enum SweepError {
         values: String,
         /// Its seed.
         seed: u64,
-        /// What failed.
-        source: RunError,
+        /// What failed (not a `source`: the message already says it).
+        cause: RunError,
     },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]

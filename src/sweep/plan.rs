@@ -218,7 +218,7 @@ impl Plan {
             SweepError::Point {
                 point: p,
                 values: self.describe_point(p),
-                source: Box::new(e),
+                cause: Box::new(e),
             }
         })
     }

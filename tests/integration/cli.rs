@@ -744,7 +744,7 @@ fn every_example_scenario_runs() {
 // 6. The committed schema of summary.json.
 // ---------------------------------------------------------------------------------------------
 
-fn schema_validator() -> jsonschema::Validator {
+pub(crate) fn schema_validator() -> jsonschema::Validator {
     let schema = read_json(&repo_path("schema/summary.schema.json"));
     assert_eq!(
         schema["$schema"],
@@ -754,7 +754,7 @@ fn schema_validator() -> jsonschema::Validator {
     jsonschema::draft202012::new(&schema).expect("the schema compiles")
 }
 
-fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+pub(crate) fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
     validator
         .iter_errors(doc)
         .map(|e| format!("{}: {e}", e.instance_path()))

@@ -1,6 +1,7 @@
 //! spacesim's integration tests: one binary, a module per behaviour.
 
 mod addon_catalogue;
+mod bounds;
 mod capacity;
 mod check;
 mod cli;

@@ -50,3 +50,13 @@ pub fn b(v: &Value, path: &str) -> bool {
         .as_bool()
         .unwrap_or_else(|| panic!("`{path}` is not a boolean: {}", at(v, path)))
 }
+
+/// Sends signal `sig` (`-INT`, `-KILL`) to `child` with kill(1).
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} failed");
+}

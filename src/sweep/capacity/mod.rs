@@ -107,12 +107,12 @@ pub enum CapacityError {
         message: String,
     },
     /// A probe's run failed.
-    #[error("the probe at {value} failed: {source}")]
+    #[error("the probe at {value} failed: {cause}")]
     Run {
         /// The probe's value, as set.
         value: String,
-        /// Why.
-        source: RunError,
+        /// Why (not a `source`: the message already says it).
+        cause: RunError,
     },
     /// Results could not be written.
     #[error("cannot write the results: {0}")]
@@ -236,10 +236,10 @@ impl Capacity {
         let scenario =
             scenario::load::parse_file_text(&self.file, &self.text, &self.probe_overrides(value))?;
         let text = self.axis.text(value);
-        let summaries = replicate(&scenario, self.options.replications).map_err(|source| {
+        let summaries = replicate(&scenario, self.options.replications).map_err(|cause| {
             CapacityError::Run {
                 value: format!("{}={text}", self.axis.path),
-                source,
+                cause,
             }
         })?;
         let slos = self.judge(&summaries)?;
