@@ -18,7 +18,7 @@ use crate::model::codes::ErrorCode;
 use crate::model::dyno::{Admission, DynoState};
 use crate::model::observe::RequestEnd;
 use crate::model::request::{NO_DYNO, Request, Stage};
-use crate::model::sim::{Event, Simulation};
+use crate::model::sim::{Event, ROUTER_TIMEOUT_LANE, Simulation};
 use crate::scenario::{AddonKind, Hold, Runtime};
 
 impl Simulation<'_> {
@@ -85,18 +85,15 @@ impl Simulation<'_> {
         // The router's timeout runs from arrival, time held included: facts §3.1 reports H12s
         // during restarts without preboot ([3P]); the documented 30 s window (§1.3) starts when
         // the request reaches the dyno, which is the same moment for requests not held.
-        self.queue.schedule(
+        // Timeouts come a fixed delay after arrival: each delay has its own FIFO lane.
+        self.queue.schedule_in_lane(
+            ROUTER_TIMEOUT_LANE,
             now + self.scenario.router.timeout,
             Event::Timeout { handle },
         );
-        if let Some(timeout) = self.classes[c]
-            .spec
-            .client
-            .as_ref()
-            .and_then(|cl| cl.timeout)
-        {
+        if let Some((lane, timeout)) = self.classes[c].client_timeout {
             self.queue
-                .schedule(now + timeout, Event::ClientTimeout { handle });
+                .schedule_in_lane(lane, now + timeout, Event::ClientTimeout { handle });
         }
         self.route(now, handle, true);
     }

@@ -116,6 +116,8 @@ pub(crate) struct Class<'s> {
     pub tls_fails: bool,
     /// The external calls each request makes.
     pub calls: Vec<CallPlan>,
+    /// The client's timeout, with the event-queue lane of its delay.
+    pub client_timeout: Option<(usize, SimDuration)>,
     /// Network time added to each request's time on the dyno (outside add-ons, calls).
     pub network_time: SimDuration,
     pub spec: &'s crate::scenario::TrafficSpec,
@@ -225,6 +227,26 @@ pub struct Simulation<'s> {
     check: bool,
 }
 
+/// The event-queue lane of router timeouts (one fixed delay after every arrival).
+pub(crate) const ROUTER_TIMEOUT_LANE: usize = 0;
+
+/// The event-queue lane of each class's client timeout: one lane per distinct delay, after the
+/// router's.
+fn client_timeout_lanes(scenario: &Scenario) -> Vec<Option<(usize, SimDuration)>> {
+    let mut delays: Vec<SimDuration> = Vec::new();
+    let mut lanes = Vec::new();
+    for t in scenario.apps.iter().flat_map(|a| &a.traffic) {
+        lanes.push(t.client.as_ref().and_then(|c| c.timeout).map(|d| {
+            let i = delays.iter().position(|&x| x == d).unwrap_or_else(|| {
+                delays.push(d);
+                delays.len() - 1
+            });
+            (ROUTER_TIMEOUT_LANE + 1 + i, d)
+        }));
+    }
+    lanes
+}
+
 /// Events between two looks at the wall clock and the stop flag.
 const POLL_EVERY: u64 = 4096;
 
@@ -278,6 +300,7 @@ impl<'s> Simulation<'s> {
         let mut job_kinds = Vec::new();
         let created = authority::created_by_timeline(scenario);
         let trusted = scenario.space.network.trusted_ips.clone();
+        let client_timeouts = client_timeout_lanes(scenario);
         let private = scenario.space.runtime == crate::scenario::Runtime::Private;
         for (ai, app) in scenario.apps.iter().enumerate() {
             apps.push(App {
@@ -355,6 +378,7 @@ impl<'s> Simulation<'s> {
                     tls_fails: network::tls_fails(scenario.space.runtime, app, t),
                     network_time: network::network_time(app, t, &calls),
                     calls,
+                    client_timeout: client_timeouts[classes.len()],
                     spec: t,
                     counts: Counts::default(),
                     latency: LatencyStats::new(),
@@ -593,7 +617,6 @@ impl<'s> Simulation<'s> {
     /// Schedules class `c`'s next arrival after `now`, from its override rate if a traffic
     /// operation set one, else from its own process.
     pub(crate) fn schedule_next_arrival(&mut self, c: usize, now: SimTime) -> Result<(), RunError> {
-        let label = self.class_label(c);
         let class = &mut self.classes[c];
         let next = match class.override_rate {
             Some(rate) => {
@@ -608,13 +631,15 @@ impl<'s> Simulation<'s> {
                 }
             }
             None => loop {
-                let t = class
-                    .arrivals
-                    .next_arrival()
-                    .map_err(|message| RunError::Traffic {
-                        class: label.clone(),
-                        message,
-                    })?;
+                let t = match class.arrivals.next_arrival() {
+                    Ok(t) => t,
+                    Err(message) => {
+                        return Err(RunError::Traffic {
+                            class: self.class_label(c),
+                            message,
+                        });
+                    }
+                };
                 // After a traffic operation ends, skip the arrivals its own process would have
                 // made meanwhile.
                 match t {
