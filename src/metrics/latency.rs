@@ -109,6 +109,12 @@ impl LatencyStats {
 
     /// Adds every value recorded in `other`.
     pub fn merge(&mut self, other: &LatencyStats) {
+        if self.count == 0 {
+            // Summaries merge classes into empty totals: a copy is the same histogram (buckets
+            // depend only on the values) without growing this one a bucket at a time.
+            self.clone_from(other);
+            return;
+        }
         self.hist
             .add(&other.hist)
             .expect("auto-resizing histograms always add");
@@ -257,6 +263,27 @@ mod tests {
         assert_eq!(s.day_histogram().len(), 1);
         s.record(SimDuration::from_secs(200_000));
         assert_eq!(s.day_histogram().buckets(), day_wide(3).buckets());
+    }
+
+    #[test]
+    fn merging_into_empty_stats_gives_the_same_histogram_as_adding() {
+        let mut b = LatencyStats::new();
+        for us in [3, 900, 45_000, 2_000_000] {
+            b.record(SimDuration(us * 1_000));
+        }
+        let mut copied = LatencyStats::new();
+        copied.merge(&b);
+        let mut added = LatencyStats::new();
+        added.hist.add(&b.hist).unwrap();
+        assert_eq!(copied.summary(), b.summary());
+        let rows = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        };
+        assert_eq!(rows(&copied.hist), rows(&added.hist));
+        assert_eq!(copied.hist.buckets(), added.hist.buckets());
+        assert_eq!(copied.day_histogram().buckets(), day_wide(3).buckets());
     }
 
     #[test]
