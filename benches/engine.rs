@@ -35,24 +35,30 @@ const SLOTS: u32 = 8;
 const RATE_PER_S: f64 = 32_000.0;
 const SERVICE_MEAN_NS: f64 = 1_000_000.0;
 
-const REFERENCE: &str = r#"
+/// The reference model as a scenario, from the same constants the yardstick uses.
+fn reference_scenario() -> String {
+    format!(
+        r#"
 name = "reference"
-duration = "60s"
+duration = "{DURATION_S}s"
 
 [[apps]]
 name = "api"
 
 [[apps.processes]]
 type = "web"
-count = 5
-concurrency = 8
+count = {DYNOS}
+concurrency = {SLOTS}
 backlog = 1000000
 
 [[apps.traffic]]
 name = "default"
-arrival = { process = "poisson", rate = "32k/s" }
-service = { dist = "exponential", mean = "1ms" }
-"#;
+arrival = {{ process = "poisson", rate = "{RATE_PER_S}/s" }}
+service = {{ dist = "exponential", mean = "{}ms" }}
+"#,
+        SERVICE_MEAN_NS / 1e6
+    )
+}
 
 /// What one run of either implementation measured.
 struct Measured {
@@ -62,7 +68,8 @@ struct Measured {
 }
 
 fn main() {
-    let s = scenario::parse(REFERENCE, "reference.toml", Path::new("."), None).expect("valid");
+    let text = reference_scenario();
+    let s = scenario::parse(&text, "reference.toml", Path::new("."), None).expect("valid");
     let n = repetitions(5);
     let (mut bare_best, mut sim_best) = (f64::INFINITY, f64::INFINITY);
     let (mut bare, mut spacesim) = (None, None);
@@ -90,6 +97,7 @@ fn main() {
     println!("({DURATION_S} s simulated, best of {n}, interleaved)\n");
     print_table(
         "requests",
+        "ratio to yardstick",
         &[
             Row {
                 name: "yardstick (bare BinaryHeap loop)".into(),

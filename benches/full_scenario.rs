@@ -121,6 +121,7 @@ fn main() {
     println!("(10 min simulated, best of {n})\n");
     print_table(
         "requests",
+        "ratio",
         &[Row {
             name: "full scenario sim::run".into(),
             requests,

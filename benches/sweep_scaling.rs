@@ -104,6 +104,7 @@ fn main() {
     );
     print_table(
         "runs",
+        "speedup",
         &[
             Row {
                 name: "sweep, 1 thread".into(),
@@ -140,6 +141,11 @@ fn main() {
             c1 / one,
             c2 / two,
             c2 / c1
+        );
+        println!(
+            "upper bound on 2 free cores (CPU-time bound, serial phases counted as parallel): \
+             {:.2}x",
+            2.0 * c1 / c2
         );
     }
     println!(

@@ -30,15 +30,16 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (out, started.elapsed().as_secs_f64())
 }
 
-/// Prints `rows` under a header; `unit` names what `requests` counts ("requests", "runs").
-pub fn print_table(unit: &str, rows: &[Row]) {
+/// Prints `rows` under a header; `unit` names what `requests` counts ("requests", "runs") and
+/// `ratio` the last column ("ratio to yardstick", "speedup").
+pub fn print_table(unit: &str, ratio: &str, rows: &[Row]) {
     println!(
         "{:<44} {:>12} {:>9} {:>14} {:>18}",
         "benchmark",
         unit,
         "wall s",
         format!("{unit}/s"),
-        "ratio to yardstick"
+        ratio
     );
     for r in rows {
         let ratio = r
