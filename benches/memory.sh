@@ -15,9 +15,9 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-/usr/bin/time -f '%M %e' -o "$out/time" \
+/usr/bin/time -f '%M %e %U %S' -o "$out/time" \
     "$bin" run benches/day-2k.toml --out "$out/run" --no-plots -q
-read -r peak_kb wall_s < "$out/time"
+read -r peak_kb wall_s user_s sys_s < "$out/time"
 
 requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["total"])' \
     "$out/run/summary.json" 2>/dev/null || echo "?")
@@ -28,6 +28,7 @@ seconds=$((24 * 3600))
 printf '%-34s %14s\n' "scenario" "benches/day-2k.toml"
 printf '%-34s %14s\n' "requests" "$requests"
 printf '%-34s %14s\n' "wall s" "$wall_s"
+printf '%-34s %14s   (user %s + system %s)\n' "CPU s" "$(echo "$user_s + $sys_s" | bc -l)" "$user_s" "$sys_s"
 printf '%-34s %14.1f   (target < 100)\n' "peak RSS MB" "$(echo "$peak_kb / 1024" | bc -l)"
 printf '%-34s %14s\n' "timeseries.csv rows" "$rows"
 printf '%-34s %14s   (%s keys x %s s)\n' "expected rows (per second x key)" \
