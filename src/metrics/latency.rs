@@ -3,14 +3,56 @@
 //! Values are recorded in microseconds with three significant digits (HdrHistogram's usual
 //! precision: any percentile is within 0.1% of the true value); the mean and the maximum are
 //! kept exactly in nanoseconds beside it.
+//!
+//! # Why the histograms start small
+//!
+//! A histogram that tracks up to a day at three significant digits holds 27 buckets: 221 KB of
+//! counters. A run makes several (per class, per app, per operation, per job kind, per autoscale
+//! window), so allocating, zeroing and freeing them dominated the start-up of a short run (the
+//! allocator hands big blocks back to the kernel with `madvise`, and every page faults in again
+//! on the next run). So histograms start with one bucket (values below 2,048 µs) and grow a
+//! bucket at a time as larger values arrive ([`growing_histogram`], [`record_us`]).
+//!
+//! Growing changes no result: a bucket's values and width depend only on the lowest value and
+//! the precision, never on how many buckets follow. What the day-wide histogram did with
+//! values beyond its counters (clamp them to one day) is kept by [`record_us`], and the
+//! `.hgrm` footer's bucket count is that of a day-wide histogram ([`LatencyStats::day_histogram`]).
+
+use std::borrow::Cow;
 
 use hdrhistogram::Histogram;
 
 use crate::engine::{NANOS_PER_MILLI, SimDuration};
 
-/// Highest value the histograms track without resizing: one day, in microseconds. Larger values
-/// resize the histogram automatically.
-const HIGHEST_US: u64 = 86_400 * 1_000_000;
+/// The range every histogram reports: one day, in microseconds (the `.hgrm` footer counts the
+/// buckets that cover it). Values past the counters of a day-wide histogram are clamped to it.
+pub const HIGHEST_US: u64 = 86_400 * 1_000_000;
+
+/// The first value a day-wide histogram has no counter for, so the first one [`record_us`]
+/// clamps: with a lowest value of 1 and a power-of-two sub-bucket count (any precision up to
+/// five digits) the counters end at the smallest power of two above [`HIGHEST_US`] (2^37 µs,
+/// about 38 hours).
+const DAY_COUNTERS_END: u64 = (HIGHEST_US + 1).next_power_of_two();
+
+/// An auto-resizing histogram from 1 µs at `sigfig` significant digits that starts with a single
+/// bucket and grows as [`record_us`] records larger values.
+pub fn growing_histogram(sigfig: u8) -> Histogram<u64> {
+    let mut hist = Histogram::new_with_bounds(1, 2, sigfig).expect("valid histogram bounds");
+    hist.auto(true);
+    hist
+}
+
+/// Records `us` microseconds in `hist` (made by [`growing_histogram`]) exactly as a day-wide
+/// histogram's `saturating_record` would: values past its counters count as one day.
+pub fn record_us(hist: &mut Histogram<u64>, us: u64) {
+    let us = if us < DAY_COUNTERS_END {
+        us
+    } else {
+        HIGHEST_US
+    };
+    hist.record(us)
+        .expect("an auto-resizing histogram records values up to a day");
+}
 
 /// Exact and approximate statistics of a set of durations.
 #[derive(Clone, Debug)]
@@ -47,11 +89,8 @@ pub struct LatencySummary {
 impl LatencyStats {
     /// Empty statistics.
     pub fn new() -> Self {
-        let mut hist =
-            Histogram::new_with_bounds(1, HIGHEST_US, 3).expect("valid histogram bounds");
-        hist.auto(true);
         LatencyStats {
-            hist,
+            hist: growing_histogram(3),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -65,11 +104,17 @@ impl LatencyStats {
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
         // Sub-microsecond durations count as 1 µs: the histogram's lowest discernible value.
-        self.hist.saturating_record((ns / 1_000).max(1));
+        record_us(&mut self.hist, (ns / 1_000).max(1));
     }
 
     /// Adds every value recorded in `other`.
     pub fn merge(&mut self, other: &LatencyStats) {
+        if self.count == 0 {
+            // Summaries merge classes into empty totals: a copy is the same histogram (buckets
+            // depend only on the values) without growing this one a bucket at a time.
+            self.clone_from(other);
+            return;
+        }
         self.hist
             .add(&other.hist)
             .expect("auto-resizing histograms always add");
@@ -83,9 +128,24 @@ impl LatencyStats {
         self.count
     }
 
-    /// The histogram, in microseconds.
+    /// The histogram, in microseconds. It holds only the buckets its values needed; see
+    /// [`LatencyStats::day_histogram`] for one that covers a day.
     pub fn histogram(&self) -> &Histogram<u64> {
         &self.hist
+    }
+
+    /// The histogram with its counters widened to cover a day, as the `.hgrm` files describe
+    /// it (their footer counts the buckets).
+    pub fn day_histogram(&self) -> Cow<'_, Histogram<u64>> {
+        if self.hist.high() >= HIGHEST_US {
+            return Cow::Borrowed(&self.hist);
+        }
+        let mut day =
+            Histogram::new_with_bounds(1, HIGHEST_US, self.hist.sigfig()).expect("valid bounds");
+        day.auto(true);
+        day.add(&self.hist)
+            .expect("a day-wide histogram holds every recorded value");
+        Cow::Owned(day)
     }
 
     /// Exact mean, if anything was recorded.
@@ -140,6 +200,90 @@ mod tests {
         let s = LatencyStats::new();
         assert_eq!(s.summary().p99, None);
         assert_eq!(s.summary().mean, None);
+    }
+
+    /// A day-wide histogram, as every histogram was before they started small.
+    fn day_wide(sigfig: u8) -> Histogram<u64> {
+        let mut h = Histogram::new_with_bounds(1, HIGHEST_US, sigfig).unwrap();
+        h.auto(true);
+        h
+    }
+
+    #[test]
+    fn day_counters_end_where_a_day_wide_histogram_stops_counting() {
+        for sigfig in [2, 3] {
+            let mut h = Histogram::<u64>::new_with_bounds(1, HIGHEST_US, sigfig).unwrap();
+            assert!(h.record(DAY_COUNTERS_END - 1).is_ok(), "sigfig {sigfig}");
+            assert!(h.record(DAY_COUNTERS_END).is_err(), "sigfig {sigfig}");
+        }
+    }
+
+    #[test]
+    fn growing_histograms_answer_as_day_wide_ones() {
+        let values = [1, 7, 2_047, 2_048, 35_000, 1_234_567, 90_000_000_000];
+        let values = values
+            .into_iter()
+            .chain([DAY_COUNTERS_END - 1, DAY_COUNTERS_END, u64::MAX]);
+        for sigfig in [2, 3] {
+            let mut grown = growing_histogram(sigfig);
+            let mut day = day_wide(sigfig);
+            for v in values.clone() {
+                record_us(&mut grown, v);
+                day.saturating_record(v);
+                for q in [0.0, 0.5, 0.99, 1.0] {
+                    assert_eq!(
+                        grown.value_at_quantile(q),
+                        day.value_at_quantile(q),
+                        "q {q}"
+                    );
+                }
+                assert_eq!(
+                    (grown.max(), grown.min(), grown.len()),
+                    (day.max(), day.min(), day.len())
+                );
+            }
+            let grown: Vec<_> = grown
+                .iter_recorded()
+                .map(|b| (b.value_iterated_to(), b.count_at_value()))
+                .collect();
+            let day: Vec<_> = day
+                .iter_recorded()
+                .map(|b| (b.value_iterated_to(), b.count_at_value()))
+                .collect();
+            assert_eq!(grown, day);
+        }
+    }
+
+    #[test]
+    fn the_day_histogram_has_a_day_wide_histograms_buckets() {
+        let mut s = LatencyStats::new();
+        s.record(SimDuration::from_millis(3));
+        assert!(s.histogram().buckets() < day_wide(3).buckets());
+        assert_eq!(s.day_histogram().buckets(), day_wide(3).buckets());
+        assert_eq!(s.day_histogram().len(), 1);
+        s.record(SimDuration::from_secs(200_000));
+        assert_eq!(s.day_histogram().buckets(), day_wide(3).buckets());
+    }
+
+    #[test]
+    fn merging_into_empty_stats_gives_the_same_histogram_as_adding() {
+        let mut b = LatencyStats::new();
+        for us in [3, 900, 45_000, 2_000_000] {
+            b.record(SimDuration(us * 1_000));
+        }
+        let mut copied = LatencyStats::new();
+        copied.merge(&b);
+        let mut added = LatencyStats::new();
+        added.hist.add(&b.hist).unwrap();
+        assert_eq!(copied.summary(), b.summary());
+        let rows = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        };
+        assert_eq!(rows(&copied.hist), rows(&added.hist));
+        assert_eq!(copied.hist.buckets(), added.hist.buckets());
+        assert_eq!(copied.day_histogram().buckets(), day_wide(3).buckets());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io;
 
 use hdrhistogram::Histogram;
 
-use super::latency::round_us;
+use super::latency::{growing_histogram, record_us, round_us};
 use crate::engine::SimDuration;
 use crate::model::codes::ErrorCode;
 
@@ -138,18 +138,13 @@ impl SeriesAccumulator {
     pub fn new(class_apps: &[usize], apps: usize, threshold: f64, warmup: SimDuration) -> Self {
         let classes = class_apps
             .iter()
-            .map(|&app| {
-                let mut h = Histogram::new_with_bounds(1, 86_400 * 1_000_000, SECOND_SIGFIG)
-                    .expect("valid histogram bounds");
-                h.auto(true);
-                ClassSecond {
-                    app,
-                    arrivals: 0,
-                    ok: 0,
-                    failed: [0; CODES],
-                    blocked: 0,
-                    latency_us: h,
-                }
+            .map(|&app| ClassSecond {
+                app,
+                arrivals: 0,
+                ok: 0,
+                failed: [0; CODES],
+                blocked: 0,
+                latency_us: growing_histogram(SECOND_SIGFIG),
             })
             .collect();
         SeriesAccumulator {
@@ -171,8 +166,7 @@ impl SeriesAccumulator {
     pub fn ok(&mut self, c: usize, latency: SimDuration) {
         let s = &mut self.classes[c];
         s.ok += 1;
-        s.latency_us
-            .saturating_record((latency.as_nanos() / 1_000).max(1));
+        record_us(&mut s.latency_us, (latency.as_nanos() / 1_000).max(1));
     }
 
     /// A request of class `c` failed with `code`.

@@ -188,7 +188,7 @@ pub fn write_results(
 /// Latencies are recorded in microseconds; the files are in milliseconds.
 fn write_hgrm(out: &OutputDir, name: &str, stats: &LatencyStats) -> Result<(), OutputError> {
     let mut bytes = Vec::new();
-    hgrm::write_percentile_distribution(stats.histogram(), 1_000.0, &mut bytes)
+    hgrm::write_percentile_distribution(&stats.day_histogram(), 1_000.0, &mut bytes)
         .expect("writing to memory cannot fail");
     out.write(name, &bytes)?;
     Ok(())

@@ -245,17 +245,13 @@ impl Index {
             message: format!("the line at byte {offset} changed while reading: {e}"),
         })
     }
+}
 
-    /// Writes the indexed records in run order after `header`.
-    pub fn write_sorted(&self, header: &Header, out: &mut impl Write) -> Result<(), SweepError> {
-        let io = |e| SweepError::io(Path::new(JOURNAL), e);
-        out.write_all(line_of(header).as_bytes()).map_err(io)?;
-        for &at in self.runs.values() {
-            out.write_all(line_of(&self.fetch(at)?).as_bytes())
-                .map_err(io)?;
-        }
-        Ok(())
-    }
+/// Writes `value` (a [`Header`] or a [`Record`]) as one journal line, as [`Writer`] does; the
+/// sorted rewrite of a finished sweep writes its lines with it.
+pub fn write_line<T: Serialize>(value: &T, out: &mut impl Write) -> Result<(), SweepError> {
+    out.write_all(line_of(value).as_bytes())
+        .map_err(|e| SweepError::io(Path::new(JOURNAL), e))
 }
 
 #[cfg(test)]
