@@ -8,4 +8,4 @@ pub mod time;
 
 pub use queue::EventQueue;
 pub use rng::{Stream, stream};
-pub use time::{NANOS_PER_MILLI, NANOS_PER_SEC, SimDuration, SimTime};
+pub use time::{NANOS_PER_MILLI, NANOS_PER_SEC, SimDuration, SimTime, round_to_u64};

@@ -126,16 +126,19 @@ impl<E> EventQueue<E> {
     }
 
     /// Where the earliest event is: `None` for the heap, `Some(i)` for lane `i`; with its time.
+    /// Keys are compared as one number, `time · 2⁶⁴ + seq`: the order of (time, seq).
     fn earliest(&self) -> Option<(SimTime, Option<usize>)> {
-        let mut best = self.heap.peek().map(|e| (e.time, e.seq, None));
+        let key = |e: &Entry<E>| (u128::from(e.time.0) << 64) | u128::from(e.seq);
+        let mut best = self.heap.peek().map(|e| (key(e), None));
         for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.front()
-                && best.is_none_or(|(time, seq, _)| (e.time, e.seq) < (time, seq))
-            {
-                best = Some((e.time, e.seq, Some(i)));
+            if let Some(e) = lane.front() {
+                let k = key(e);
+                if best.is_none_or(|(b, _)| k < b) {
+                    best = Some((k, Some(i)));
+                }
             }
         }
-        best.map(|(time, _, source)| (time, source))
+        best.map(|(k, source)| (SimTime((k >> 64) as u64), source))
     }
 
     /// The time of the next event, if any, without removing it.
@@ -145,14 +148,44 @@ impl<E> EventQueue<E> {
 
     /// Removes the earliest event, advances the clock to its time and returns both.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = match self.earliest()?.1 {
-            None => self.heap.pop(),
-            Some(lane) => self.lanes[lane].pop_front(),
-        }?;
-        debug_assert!(entry.time >= self.now, "time went backwards");
-        self.now = entry.time;
-        self.popped += 1;
-        Some((entry.time, entry.event))
+        self.pop_before(SimTime(u64::MAX))
+    }
+
+    /// As [`EventQueue::pop`] when the earliest event is before `end`; otherwise leaves it and
+    /// returns `None`.
+    pub fn pop_before(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        self.pop_live_before(end, |_| false)
+    }
+
+    /// As [`EventQueue::pop_before`], first dropping lane events that `cancelled` says no
+    /// longer matter (a timeout whose request was answered): a lane cannot remove an event from
+    /// its middle when it is cancelled, so it is dropped when it comes to the front. Dropped
+    /// events do not move the clock and are not counted in [`EventQueue::events_processed`].
+    pub fn pop_live_before(
+        &mut self,
+        end: SimTime,
+        cancelled: impl Fn(&E) -> bool,
+    ) -> Option<(SimTime, E)> {
+        loop {
+            let (time, source) = self.earliest()?;
+            if time >= end {
+                return None;
+            }
+            let entry = match source {
+                None => self.heap.pop(),
+                Some(lane) => {
+                    let entry = self.lanes[lane].pop_front();
+                    if entry.as_ref().is_some_and(|e| cancelled(&e.event)) {
+                        continue;
+                    }
+                    entry
+                }
+            }?;
+            debug_assert!(entry.time >= self.now, "time went backwards");
+            self.now = entry.time;
+            self.popped += 1;
+            return Some((entry.time, entry.event));
+        }
     }
 }
 

@@ -11,6 +11,21 @@ use std::ops::{Add, AddAssign, Sub};
 pub const NANOS_PER_MICRO: u64 = 1_000;
 /// Nanoseconds in one millisecond.
 pub const NANOS_PER_MILLI: u64 = 1_000_000;
+/// `x.round()` (half away from zero) as a `u64`, or `None` when that is negative, NaN or too
+/// large. The same result as `f64::round`, without its libm call on every event (2% of the
+/// reference model's instructions): for `0 <= x < 2^64` the truncation `t` is exact and so is
+/// `x - t`.
+pub fn round_to_u64(x: f64) -> Option<u64> {
+    if x.is_nan() || x <= -0.5 || x >= u64::MAX as f64 {
+        return None;
+    }
+    if x < 0.0 {
+        return Some(0);
+    }
+    let t = x as u64;
+    Some(if x - t as f64 >= 0.5 { t + 1 } else { t })
+}
+
 /// Nanoseconds in one second.
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
@@ -68,13 +83,11 @@ impl SimDuration {
     /// A duration from fractional seconds, rounded to the nearest nanosecond and saturating at
     /// the largest representable value (about 584 years). Negative and NaN inputs give zero.
     pub fn from_secs_f64(secs: f64) -> SimDuration {
-        let ns = (secs * NANOS_PER_SEC as f64).round();
-        if ns.is_nan() || ns <= 0.0 {
-            SimDuration::ZERO
-        } else if ns >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
-        } else {
-            SimDuration(ns as u64)
+        let ns = secs * NANOS_PER_SEC as f64;
+        match round_to_u64(ns) {
+            Some(n) => SimDuration(n),
+            None if ns >= u64::MAX as f64 => SimDuration(u64::MAX),
+            None => SimDuration::ZERO,
         }
     }
 
@@ -190,5 +203,42 @@ mod tests {
     #[should_panic(expected = "time went backwards")]
     fn since_refuses_negative_durations() {
         let _ = SimTime(1).since(SimTime(2));
+    }
+
+    #[test]
+    fn round_to_u64_agrees_with_f64_round() {
+        use rand::{RngExt, SeedableRng};
+        let reference = |x: f64| {
+            let r = x.round();
+            (!r.is_nan() && r >= 0.0 && r < u64::MAX as f64).then_some(r as u64)
+        };
+        let mut edges = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.49,
+            -0.5,
+            -0.51,
+            0.49999999999999994,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            u64::MAX as f64,
+            1.8e19,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..100_000 {
+            let scale = 10f64.powi(rng.random_range(0..19));
+            edges.push(rng.random::<f64>() * scale);
+            edges.push(rng.random_range(0..1_000_000u64) as f64 + 0.5);
+        }
+        for x in edges {
+            assert_eq!(round_to_u64(x), reference(x), "{x:e}");
+        }
     }
 }

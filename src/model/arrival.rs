@@ -29,7 +29,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::{NANOS_PER_SEC, SimDuration, SimTime, Stream};
+use crate::engine::{NANOS_PER_SEC, SimDuration, SimTime, Stream, round_to_u64};
 use crate::scenario::units::Rate;
 
 use super::trace::TraceReader;
@@ -378,11 +378,7 @@ fn phase_ns(t: u64, peak_at: u64, period: u64) -> u64 {
 
 /// `now + secs`, rounded to the nearest nanosecond; `None` past the largest representable time.
 fn add_secs(now: u64, secs: f64) -> Option<u64> {
-    let ns = (secs * NANOS_PER_SEC as f64).round();
-    if ns.is_nan() || ns < 0.0 || ns >= u64::MAX as f64 {
-        return None;
-    }
-    now.checked_add(ns as u64)
+    now.checked_add(round_to_u64(secs * NANOS_PER_SEC as f64)?)
 }
 
 /// Generates the arrivals of one process, in order, from its own random stream.
@@ -606,9 +602,8 @@ impl ArrivalGen {
         let next = match &mut self.kind {
             GenKind::Constant { per_sec, n } => {
                 *n += 1;
-                let ns = (*n as f64 * NANOS_PER_SEC as f64 / *per_sec).round();
-                // A zero rate gives infinity; NaN cannot occur for a valid Rate.
-                (ns < u64::MAX as f64).then_some(ns as u64)
+                // A zero rate gives infinity: no arrival; NaN cannot occur for a valid Rate.
+                round_to_u64(*n as f64 * NANOS_PER_SEC as f64 / *per_sec)
             }
             GenKind::Piecewise(p) => p.next(&mut self.rng, &mut self.now),
             GenKind::Thinning(p) => next_thinning(p, &mut self.rng, &mut self.now),

@@ -116,6 +116,8 @@ impl Simulation<'_> {
                 return;
             }
         }
+        // The Common Runtime router skips quarantined dynos and may try several; a Private Space
+        // router picks once among the routable dynos (no copy of the list).
         let mut candidates: Vec<u32> = if cr {
             app.routable
                 .iter()
@@ -123,16 +125,15 @@ impl Simulation<'_> {
                 .filter(|&d| self.dynos[d as usize].quarantined_until <= now)
                 .collect()
         } else {
-            app.routable.clone()
+            Vec::new()
         };
         let attempts = if cr { platform.max_attempts.max(1) } else { 1 };
         let mut refused = false;
         for _ in 0..attempts {
             let dynos = &self.dynos;
-            let Some(d) = self.apps[a]
-                .router
-                .pick(&candidates, |d| dynos[d as usize].open)
-            else {
+            let app = &mut self.apps[a];
+            let among = if cr { &candidates } else { &app.routable };
+            let Some(d) = app.router.pick(among, |d| dynos[d as usize].open) else {
                 break;
             };
             match self.dynos[d as usize].admit(handle) {

@@ -112,7 +112,7 @@ impl Simulation<'_> {
     /// An up worker dyno fills its free slots from its queue.
     pub(crate) fn pull_jobs(&mut self, now: SimTime, d: u32) {
         let dyno = &self.dynos[d as usize];
-        if dyno.state != DynoState::Up {
+        if self.job_kinds.is_empty() || dyno.state != DynoState::Up {
             return;
         }
         let key = (dyno.app as usize, dyno.process as usize);

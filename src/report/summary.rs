@@ -39,7 +39,8 @@ pub struct Summary {
     /// Metrics over every app.
     #[serde(flatten)]
     pub stats: Stats,
-    /// Events the engine processed.
+    /// Events the engine processed (timeouts of requests already answered are cancelled timers,
+    /// not events).
     pub events: u64,
     /// Most requests held at once, including those a dyno still serves after an H12.
     pub peak_in_flight: u64,
