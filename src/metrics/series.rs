@@ -90,6 +90,11 @@ pub trait SeriesSink {
     fn process(&mut self, row: &ProcessRow<'_>) -> io::Result<()>;
     /// Writes one job-queue row.
     fn jobs(&mut self, row: &JobRow<'_>) -> io::Result<()>;
+    /// False when the sink drops the rows, so the per-second latency percentiles need not be
+    /// recorded at all (a histogram record per request saved in sweeps and checks).
+    fn keeps_rows(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps nothing, for runs that want only the summary.
@@ -104,6 +109,9 @@ impl SeriesSink for NullSink {
     }
     fn jobs(&mut self, _: &JobRow<'_>) -> io::Result<()> {
         Ok(())
+    }
+    fn keeps_rows(&self) -> bool {
+        false
     }
 }
 
@@ -125,6 +133,9 @@ pub struct SeriesAccumulator {
     class_down: Vec<u64>,
     app_down: Vec<u64>,
     total_down: u64,
+    /// Record each request's latency for the per-second percentiles (off when nobody reads
+    /// the rows).
+    latencies: bool,
 }
 
 /// Per-second histogram precision: two significant digits is plenty for a per-second p99 and
@@ -154,7 +165,13 @@ impl SeriesAccumulator {
             class_down: vec![0; class_apps.len()],
             app_down: vec![0; apps],
             total_down: 0,
+            latencies: true,
         }
+    }
+
+    /// Records (or not) each request's latency for the per-second percentiles of the rows.
+    pub fn record_latencies(&mut self, on: bool) {
+        self.latencies = on;
     }
 
     /// A request of class `c` arrived.
@@ -166,7 +183,9 @@ impl SeriesAccumulator {
     pub fn ok(&mut self, c: usize, latency: SimDuration) {
         let s = &mut self.classes[c];
         s.ok += 1;
-        record_us(&mut s.latency_us, (latency.as_nanos() / 1_000).max(1));
+        if self.latencies {
+            record_us(&mut s.latency_us, (latency.as_nanos() / 1_000).max(1));
+        }
     }
 
     /// A request of class `c` failed with `code`.
@@ -196,7 +215,7 @@ impl SeriesAccumulator {
         for (c, s) in self.classes.iter_mut().enumerate() {
             let failed: u64 = s.failed.iter().sum();
             let (app, class, operations) = names(c);
-            let (p50, p99) = if s.ok > 0 {
+            let (p50, p99) = if s.ok > 0 && self.latencies {
                 let q = |q: f64| round_us(s.latency_us.value_at_quantile(q) as f64 / 1_000.0);
                 (Some(q(0.5)), Some(q(0.99)))
             } else {

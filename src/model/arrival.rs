@@ -397,6 +397,11 @@ enum GenKind {
         per_sec: f64,
         n: u64,
     },
+    /// Poisson at a constant rate: the one-step case of `Piecewise`, with the same arithmetic
+    /// and none of the segment search (the reference model's hot path).
+    Poisson {
+        per_sec: f64,
+    },
     /// Exact inversion over piecewise-constant rates.
     Piecewise(Piecewise),
     /// Lewis–Shedler thinning (ramp, diurnal).
@@ -559,6 +564,9 @@ impl ArrivalGen {
                 per_sec: rate.as_per_sec(),
                 n: 0,
             },
+            ArrivalProcess::Poisson { rate } if rate.as_per_sec() > 0.0 => GenKind::Poisson {
+                per_sec: rate.as_per_sec(),
+            },
             ArrivalProcess::Poisson { rate } => {
                 GenKind::Piecewise(Piecewise::Steps(vec![(0, rate.as_per_sec())]))
             }
@@ -604,6 +612,10 @@ impl ArrivalGen {
                 *n += 1;
                 // A zero rate gives infinity: no arrival; NaN cannot occur for a valid Rate.
                 round_to_u64(*n as f64 * NANOS_PER_SEC as f64 / *per_sec)
+            }
+            GenKind::Poisson { per_sec } => {
+                let mass: f64 = Exp1.sample(&mut self.rng);
+                add_secs(self.now, mass / *per_sec)
             }
             GenKind::Piecewise(p) => p.next(&mut self.rng, &mut self.now),
             GenKind::Thinning(p) => next_thinning(p, &mut self.rng, &mut self.now),

@@ -518,6 +518,7 @@ impl<'s> Simulation<'s> {
             .simulator
             .wall_budget
             .map(|budget| Instant::now() + budget);
+        self.series.record_latencies(sink.keeps_rows());
         let mut partial = None;
         loop {
             if let Some(reason) = self.stop_reason(deadline)
