@@ -2,6 +2,7 @@
 //!
 //! The engine knows nothing of dynos or routers; the model drives it.
 
+pub mod heap;
 pub mod queue;
 pub mod rng;
 pub mod time;

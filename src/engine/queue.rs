@@ -2,7 +2,7 @@
 //!
 //! Events at equal times come out first-in first-out, so ties break the same way on every run.
 //!
-//! Besides the binary heap, the queue has FIFO *lanes* for events scheduled a fixed delay after
+//! Besides the heap (a 4-ary heap, [`super::heap`]), the queue has FIFO *lanes* for events scheduled a fixed delay after
 //! the clock, such as every request's router timeout: their times never decrease within a lane,
 //! so a lane is a plain queue with O(1) insertion and removal, and the heap stays as small as the
 //! number of other pending events instead of growing with every request in flight (a profile of
@@ -12,41 +12,36 @@
 //! The queue refuses to schedule into the past and asserts that its sequence counter never wraps
 //! (at one event per nanosecond it would take 584 years).
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
+use super::heap::QuadHeap;
 use super::time::SimTime;
 
+/// An event with its time and insertion sequence, in a lane.
 struct Entry<E> {
     time: SimTime,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+impl<E> Entry<E> {
+    /// The order of events as one number: `time · 2⁶⁴ + seq`.
+    fn key(&self) -> u128 {
+        (u128::from(self.time.0) << 64) | u128::from(self.seq)
     }
-}
 
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+    fn from_key(key: u128, event: E) -> Entry<E> {
+        Entry {
+            time: SimTime((key >> 64) as u64),
+            seq: key as u64,
+            event,
+        }
     }
 }
 
 /// A deterministic future-event list with a simulation clock.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: QuadHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     next_seq: u64,
     now: SimTime,
@@ -63,7 +58,7 @@ impl<E> EventQueue<E> {
     /// An empty queue with the clock at zero.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: QuadHeap::default(),
             lanes: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
@@ -94,7 +89,7 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `time`, which must not be before the clock.
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let entry = self.entry(time, event);
-        self.heap.push(entry);
+        self.heap.push(entry.key(), entry.event);
     }
 
     /// Schedules `event` at `time` in FIFO lane `lane` (any small number; lanes are created on
@@ -108,7 +103,7 @@ impl<E> EventQueue<E> {
         }
         let queue = &mut self.lanes[lane];
         if queue.back().is_some_and(|last| last.time > time) {
-            self.heap.push(entry);
+            self.heap.push(entry.key(), entry.event);
         } else {
             queue.push_back(entry);
         }
@@ -126,13 +121,11 @@ impl<E> EventQueue<E> {
     }
 
     /// Where the earliest event is: `None` for the heap, `Some(i)` for lane `i`; with its time.
-    /// Keys are compared as one number, `time · 2⁶⁴ + seq`: the order of (time, seq).
     fn earliest(&self) -> Option<(SimTime, Option<usize>)> {
-        let key = |e: &Entry<E>| (u128::from(e.time.0) << 64) | u128::from(e.seq);
-        let mut best = self.heap.peek().map(|e| (key(e), None));
+        let mut best = self.heap.peek_key().map(|k| (k, None));
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(e) = lane.front() {
-                let k = key(e);
+                let k = e.key();
                 if best.is_none_or(|(b, _)| k < b) {
                     best = Some((k, Some(i)));
                 }
@@ -172,7 +165,10 @@ impl<E> EventQueue<E> {
                 return None;
             }
             let entry = match source {
-                None => self.heap.pop(),
+                None => self
+                    .heap
+                    .pop()
+                    .map(|(key, event)| Entry::from_key(key, event)),
                 Some(lane) => {
                     let entry = self.lanes[lane].pop_front();
                     if entry.as_ref().is_some_and(|e| cancelled(&e.event)) {
