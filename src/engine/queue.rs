@@ -17,7 +17,13 @@ use std::collections::VecDeque;
 use super::heap::QuadHeap;
 use super::time::SimTime;
 
-/// An event with its time and insertion sequence, in a lane.
+/// [`EventQueue::earliest`]'s name for the heap.
+const HEAP: usize = usize::MAX;
+
+/// The front key of an empty lane: later than any event.
+const EMPTY: u128 = u128::MAX;
+
+/// An event with its time and insertion sequence.
 struct Entry<E> {
     time: SimTime,
     seq: u64,
@@ -42,7 +48,10 @@ impl<E> Entry<E> {
 /// A deterministic future-event list with a simulation clock.
 pub struct EventQueue<E> {
     heap: QuadHeap<E>,
-    lanes: Vec<VecDeque<Entry<E>>>,
+    lanes: Vec<VecDeque<(u128, E)>>,
+    /// The key of each lane's front event ([`EMPTY`] for an empty lane), side by side so that
+    /// finding the earliest event is one pass over a few numbers.
+    fronts: Vec<u128>,
     next_seq: u64,
     now: SimTime,
     popped: u64,
@@ -60,6 +69,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: QuadHeap::default(),
             lanes: Vec::new(),
+            fronts: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             popped: 0,
@@ -98,14 +108,19 @@ impl<E> EventQueue<E> {
     /// order is right whatever the caller does.
     pub fn schedule_in_lane(&mut self, lane: usize, time: SimTime, event: E) {
         let entry = self.entry(time, event);
+        let key = entry.key();
         if lane >= self.lanes.len() {
             self.lanes.resize_with(lane + 1, VecDeque::new);
+            self.fronts.resize(lane + 1, EMPTY);
         }
         let queue = &mut self.lanes[lane];
-        if queue.back().is_some_and(|last| last.time > time) {
-            self.heap.push(entry.key(), entry.event);
-        } else {
-            queue.push_back(entry);
+        match queue.back() {
+            Some(&(last, _)) if last > key => self.heap.push(key, entry.event),
+            Some(_) => queue.push_back((key, entry.event)),
+            None => {
+                queue.push_back((key, entry.event));
+                self.fronts[lane] = key;
+            }
         }
     }
 
@@ -120,23 +135,21 @@ impl<E> EventQueue<E> {
         Entry { time, seq, event }
     }
 
-    /// Where the earliest event is: `None` for the heap, `Some(i)` for lane `i`; with its time.
-    fn earliest(&self) -> Option<(SimTime, Option<usize>)> {
-        let mut best = self.heap.peek_key().map(|k| (k, None));
-        for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.front() {
-                let k = e.key();
-                if best.is_none_or(|(b, _)| k < b) {
-                    best = Some((k, Some(i)));
-                }
+    /// The earliest event's key and where it is: [`HEAP`] or a lane's index.
+    fn earliest(&self) -> Option<(u128, usize)> {
+        let (mut best, mut source) = (self.heap.peek_key().unwrap_or(EMPTY), HEAP);
+        for (i, &key) in self.fronts.iter().enumerate() {
+            if key < best {
+                (best, source) = (key, i);
             }
         }
-        best.map(|(k, source)| (SimTime((k >> 64) as u64), source))
+        (best != EMPTY).then_some((best, source))
     }
 
     /// The time of the next event, if any, without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.earliest().map(|(time, _)| time)
+        self.earliest()
+            .map(|(key, _)| Entry::<()>::from_key(key, ()).time)
     }
 
     /// Removes the earliest event, advances the clock to its time and returns both.
@@ -160,27 +173,26 @@ impl<E> EventQueue<E> {
         cancelled: impl Fn(&E) -> bool,
     ) -> Option<(SimTime, E)> {
         loop {
-            let (time, source) = self.earliest()?;
-            if time >= end {
+            let (key, source) = self.earliest()?;
+            let entry = Entry::from_key(key, ());
+            if entry.time >= end {
                 return None;
             }
-            let entry = match source {
-                None => self
-                    .heap
-                    .pop()
-                    .map(|(key, event)| Entry::from_key(key, event)),
-                Some(lane) => {
-                    let entry = self.lanes[lane].pop_front();
-                    if entry.as_ref().is_some_and(|e| cancelled(&e.event)) {
-                        continue;
-                    }
-                    entry
+            let event = if source == HEAP {
+                self.heap.pop()?.1
+            } else {
+                let lane = &mut self.lanes[source];
+                let (_, event) = lane.pop_front()?;
+                self.fronts[source] = lane.front().map_or(EMPTY, |&(k, _)| k);
+                if cancelled(&event) {
+                    continue;
                 }
-            }?;
+                event
+            };
             debug_assert!(entry.time >= self.now, "time went backwards");
             self.now = entry.time;
             self.popped += 1;
-            return Some((entry.time, entry.event));
+            return Some((entry.time, event));
         }
     }
 }
