@@ -8,6 +8,7 @@ mod fit;
 mod lint;
 mod operations;
 mod plot;
+mod props;
 mod queueing;
 mod router_log;
 mod scenario_ops;
