@@ -52,7 +52,10 @@ pub struct LineItems {
 
 /// Parses one physical line of a log file. Never panics, whatever the input.
 pub fn parse_line(line: &str) -> LineItems {
-    let line = line.trim_end_matches(['\r', '\n']);
+    // A byte-order mark (a log saved by a Windows editor) starts the first line: not text.
+    let line = line
+        .trim_end_matches(['\r', '\n'])
+        .trim_start_matches('\u{feff}');
     let mut items = LineItems::default();
     if line.trim().is_empty() {
         return items;
@@ -306,6 +309,13 @@ mod tests {
             (Some(1.0), Some(18.0), Some(200))
         );
         assert_eq!(r.syslog_host, None);
+    }
+
+    /// Regression (fuzz inputs): a log starting with a UTF-8 byte-order mark lost its first line.
+    #[test]
+    fn reads_a_line_after_a_byte_order_mark() {
+        let items = parse_line(&format!("\u{feff}{LEGACY}\n"));
+        assert_eq!((items.router.len(), items.skipped), (1, 0));
     }
 
     #[test]

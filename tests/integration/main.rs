@@ -5,6 +5,7 @@ mod capacity;
 mod check;
 mod cli;
 mod fit;
+mod fuzz_regressions;
 mod lint;
 mod operations;
 mod plot;

@@ -24,7 +24,7 @@ use spacesim::report::timeseries::CsvSeries;
 use spacesim::scenario::{self, Scenario, ScenarioError};
 
 /// Cases per property in `cargo test` (unless `PROPTEST_CASES` says otherwise).
-const CASES: u32 = 48;
+const CASES: u32 = 128;
 /// The fixed seed of the case generator (unless `PROPTEST_RNG_SEED` says otherwise).
 const SEED: u64 = 0x5ace_51a1_0010;
 
@@ -109,19 +109,46 @@ struct GenOp {
 
 #[derive(Clone, Debug)]
 enum OpKind {
-    Deploy { release_phase: Option<u32>, fails: bool, incompatible: bool },
+    Deploy {
+        release_phase: Option<u32>,
+        fails: bool,
+        incompatible: bool,
+    },
     ConfigChange,
-    Restart { worker: bool, dyno: Option<u32> },
-    Scale { worker: bool, count: u32 },
-    Crash { worker: bool, dyno: Option<u32> },
-    ChangeType { to: usize, concurrency: Option<u32> },
-    Traffic { class: usize, rate: u32, duration_s: Option<u32> },
+    Restart {
+        worker: bool,
+        dyno: Option<u32>,
+    },
+    Scale {
+        worker: bool,
+        count: u32,
+    },
+    Crash {
+        worker: bool,
+        dyno: Option<u32>,
+    },
+    ChangeType {
+        to: usize,
+        concurrency: Option<u32>,
+    },
+    Traffic {
+        class: usize,
+        rate: u32,
+        duration_s: Option<u32>,
+    },
     Failover,
-    Maintenance { duration_s: Option<u32> },
+    Maintenance {
+        duration_s: Option<u32>,
+    },
 }
 
 const PRIVATE_TYPES: [&str; 4] = ["private-s", "private-m", "private-l", "shield-m"];
-const COMMON_TYPES: [&str; 4] = ["standard-1x", "standard-2x", "performance-m", "performance-l"];
+const COMMON_TYPES: [&str; 4] = [
+    "standard-1x",
+    "standard-2x",
+    "performance-m",
+    "performance-l",
+];
 const POLICIES: [&str; 4] = ["random", "round_robin", "least_connections", "power_of_two"];
 
 fn dyno_types(common: bool) -> &'static [&'static str] {
@@ -164,7 +191,8 @@ fn arrival(duration_s: u32) -> impl Strategy<Value = String> {
             // Steps strictly in time order, after the first at 0 s.
             steps.sort_by_key(|s| s.0);
             steps.dedup_by_key(|s| s.0);
-            let mut s = String::from("{ process = \"steps\", steps = [{ at = \"0s\", rate = \"5/s\" }");
+            let mut s =
+                String::from("{ process = \"steps\", steps = [{ at = \"0s\", rate = \"5/s\" }");
             for (at, r) in steps {
                 let _ = write!(s, ", {{ at = \"{at}s\", rate = \"{r}\" }}");
             }
@@ -210,9 +238,8 @@ fn service() -> impl Strategy<Value = String> {
             "{{ dist = \"gamma\", mean = \"{m}ms\", cv = {} }}",
             f64::from(cv) / 10.0
         )),
-        (5u32..300, 1u32..6).prop_map(|(m, k)| format!(
-            "{{ dist = \"erlang\", k = {k}, mean = \"{m}ms\" }}"
-        )),
+        (5u32..300, 1u32..6)
+            .prop_map(|(m, k)| format!("{{ dist = \"erlang\", k = {k}, mean = \"{m}ms\" }}")),
         (1u32..100, 11u32..40).prop_map(|(m, shape)| format!(
             "{{ dist = \"pareto\", min = \"{m}ms\", shape = {} }}",
             f64::from(shape) / 10.0
@@ -257,8 +284,12 @@ fn class(duration_s: u32) -> impl Strategy<Value = GenClass> {
         arrival(duration_s),
         service(),
         proptest::option::of(
-            (proptest::option::of(1u32..5000), 0u32..4, proptest::option::of(1u32..1000)).prop_map(
-                |(timeout, retries, backoff)| {
+            (
+                proptest::option::of(1u32..5000),
+                0u32..4,
+                proptest::option::of(1u32..1000),
+            )
+                .prop_map(|(timeout, retries, backoff)| {
                     let mut parts = Vec::new();
                     if let Some(t) = timeout {
                         parts.push(format!("timeout = \"{t}ms\""));
@@ -268,8 +299,7 @@ fn class(duration_s: u32) -> impl Strategy<Value = GenClass> {
                         parts.push(format!("backoff = \"{b}ms\""));
                     }
                     format!("{{ {} }}", parts.join(", "))
-                },
-            ),
+                }),
         ),
         proptest::option::of(prop_oneof![
             (1u32..101).prop_map(|p| format!("\"{p}%\"")),
@@ -288,7 +318,9 @@ fn class(duration_s: u32) -> impl Strategy<Value = GenClass> {
 
 fn app(common: bool, duration_s: u32) -> impl Strategy<Value = GenApp> {
     let job = (
-        proptest::option::of(rate().prop_map(|r| format!("{{ process = \"poisson\", rate = \"{r}\" }}"))),
+        proptest::option::of(
+            rate().prop_map(|r| format!("{{ process = \"poisson\", rate = \"{r}\" }}")),
+        ),
         service(),
     )
         .prop_map(|(arrival, service)| GenJob { arrival, service });
@@ -362,7 +394,17 @@ fn scenario_gen() -> impl Strategy<Value = Gen> {
             proptest::collection::vec(op(), 0..6),
         )
             .prop_map(
-                |(seed, duration_s, warmup_s, policy, router_timeout_s, common, max_in_flight, apps, timeline)| Gen {
+                |(
+                    seed,
+                    duration_s,
+                    warmup_s,
+                    policy,
+                    router_timeout_s,
+                    common,
+                    max_in_flight,
+                    apps,
+                    timeline,
+                )| Gen {
                     seed,
                     duration_s,
                     warmup_s,
@@ -432,7 +474,10 @@ impl Gen {
             if self.common && app.preboot {
                 let _ = writeln!(s, "preboot = true");
             }
-            s.push_str(&app.web.toml("web", self.common, app.autoscale && !self.common));
+            s.push_str(
+                &app.web
+                    .toml("web", self.common, app.autoscale && !self.common),
+            );
             if let Some((worker, jobs)) = &app.worker {
                 s.push_str(&worker.toml("worker", self.common, false));
                 for (j, job) in jobs.iter().enumerate() {
@@ -608,11 +653,16 @@ fn parse(text: &str) -> Result<Scenario, ScenarioError> {
 
 /// Parses a generated scenario; a failure is a generator or parser bug and shows the text.
 fn parse_generated(text: &str) -> Result<Scenario, TestCaseError> {
-    parse(text).map_err(|e| TestCaseError::fail(format!("generated scenario refused: {e}\n---\n{text}")))
+    parse(text)
+        .map_err(|e| TestCaseError::fail(format!("generated scenario refused: {e}\n---\n{text}")))
 }
 
 /// Runs a scenario; a panic, an invariant break or any other error fails the case.
-fn run_checked(s: &Scenario, sink: &mut dyn SeriesSink, text: &str) -> Result<RunOutput, TestCaseError> {
+fn run_checked(
+    s: &Scenario,
+    sink: &mut dyn SeriesSink,
+    text: &str,
+) -> Result<RunOutput, TestCaseError> {
     match sim::run(s, sink) {
         Ok(out) => Ok(out),
         Err(RunError::Invariant { at_s, message }) => Err(TestCaseError::fail(format!(
@@ -669,7 +719,12 @@ impl SeriesSink for Totals {
 }
 
 /// Conservation from the outputs alone, and agreement of the time series with them.
-fn check_conservation(s: &Scenario, out: &RunOutput, series: &Totals, text: &str) -> Result<(), TestCaseError> {
+fn check_conservation(
+    s: &Scenario,
+    out: &RunOutput,
+    series: &Totals,
+    text: &str,
+) -> Result<(), TestCaseError> {
     prop_assert!(out.partial.is_none(), "a short run stopped early\n{text}");
     for c in &out.classes {
         let k = &c.counts;
@@ -683,21 +738,52 @@ fn check_conservation(s: &Scenario, out: &RunOutput, series: &Totals, text: &str
         );
         prop_assert!(k.retries <= k.total, "more retries than arrivals: {:?}", k);
         let key = (s.apps[c.app].name.clone(), c.name.clone());
-        let row = series
-            .traffic
-            .get(&key)
-            .ok_or_else(|| TestCaseError::fail(format!("no time series rows for {key:?}\n{text}")))?;
+        let row = series.traffic.get(&key).ok_or_else(|| {
+            TestCaseError::fail(format!("no time series rows for {key:?}\n{text}"))
+        })?;
         // The series counts every arrival, warm-up included, and every outcome in the second it
         // happens; the summary counts only requests that arrived after the warm-up.
-        prop_assert_eq!(row.0, k.total + k.warmup, "series arrivals vs summary for {:?}\n{}", key, text);
-        prop_assert_eq!(row.5, u64::from(s.duration.as_nanos().div_ceil(1_000_000_000) as u32));
+        prop_assert_eq!(
+            row.0,
+            k.total + k.warmup,
+            "series arrivals vs summary for {:?}\n{}",
+            key,
+            text
+        );
+        prop_assert_eq!(
+            row.5,
+            u64::from(s.duration.as_nanos().div_ceil(1_000_000_000) as u32)
+        );
         if s.warmup.as_nanos() == 0 {
             prop_assert_eq!(row.1, k.ok, "series ok vs summary for {:?}\n{}", key, text);
-            prop_assert_eq!(&row.2[..], &k.failed_by_code[..], "series failed vs summary for {:?}\n{}", key, text);
-            prop_assert_eq!(row.3, k.blocked, "series blocked vs summary for {:?}\n{}", key, text);
-            prop_assert_eq!(row.4, k.in_flight, "last in_flight vs summary for {:?}\n{}", key, text);
+            prop_assert_eq!(
+                &row.2[..],
+                &k.failed_by_code[..],
+                "series failed vs summary for {:?}\n{}",
+                key,
+                text
+            );
+            prop_assert_eq!(
+                row.3,
+                k.blocked,
+                "series blocked vs summary for {:?}\n{}",
+                key,
+                text
+            );
+            prop_assert_eq!(
+                row.4,
+                k.in_flight,
+                "last in_flight vs summary for {:?}\n{}",
+                key,
+                text
+            );
         } else {
-            prop_assert!(row.1 >= k.ok && row.3 >= k.blocked, "series below summary for {:?}\n{}", key, text);
+            prop_assert!(
+                row.1 >= k.ok && row.3 >= k.blocked,
+                "series below summary for {:?}\n{}",
+                key,
+                text
+            );
         }
     }
     for j in &out.jobs {
@@ -714,12 +800,33 @@ fn check_conservation(s: &Scenario, out: &RunOutput, series: &Totals, text: &str
             .jobs
             .get(&key)
             .ok_or_else(|| TestCaseError::fail(format!("no job rows for {key:?}\n{text}")))?;
-        prop_assert_eq!(row.0, j.enqueued, "series enqueued vs summary for {:?}\n{}", key, text);
-        prop_assert_eq!(row.1, j.done, "series done vs summary for {:?}\n{}", key, text);
-        prop_assert_eq!((row.2, row.3), (j.waiting, j.running), "last job gauges for {:?}\n{}", key, text);
+        prop_assert_eq!(
+            row.0,
+            j.enqueued,
+            "series enqueued vs summary for {:?}\n{}",
+            key,
+            text
+        );
+        prop_assert_eq!(
+            row.1,
+            j.done,
+            "series done vs summary for {:?}\n{}",
+            key,
+            text
+        );
+        prop_assert_eq!(
+            (row.2, row.3),
+            (j.waiting, j.running),
+            "last job gauges for {:?}\n{}",
+            key,
+            text
+        );
     }
     // The seconds come in order, one row set per second.
-    prop_assert!(series.seconds.windows(2).all(|w| w[1] == w[0] + 1), "seconds out of order");
+    prop_assert!(
+        series.seconds.windows(2).all(|w| w[1] == w[0] + 1),
+        "seconds out of order"
+    );
     Ok(())
 }
 
@@ -781,14 +888,29 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (
             any::<usize>(),
             proptest::sample::select(vec![
-                "12 parsecs", "-5s", "infs", "NaNs", "1e400s", "", "5/fortnight", "s", "1e308/s",
+                "12 parsecs",
+                "-5s",
+                "infs",
+                "NaNs",
+                "1e400s",
+                "",
+                "5/fortnight",
+                "s",
+                "1e308/s",
                 "99999999999999999999h",
             ])
         )
             .prop_map(|(n, v)| Mutation::BadUnit(n, v)),
         (
             any::<usize>(),
-            proptest::sample::select(vec!["-1", "1e30", "18446744073709551616", "\"three\"", "nan", "[]"])
+            proptest::sample::select(vec![
+                "-1",
+                "1e30",
+                "18446744073709551616",
+                "\"three\"",
+                "nan",
+                "[]"
+            ])
         )
             .prop_map(|(n, v)| Mutation::BadNumber(n, v)),
         Just(Mutation::DropDuration),
@@ -812,7 +934,15 @@ fn mutate(text: &str, m: &Mutation) -> Option<String> {
             let unit: Vec<usize> = (0..lines.len())
                 .filter(|&i| {
                     lines[i].split_once(" = \"").is_some_and(|(k, v)| {
-                        ["duration", "warmup", "at", "rate", "timeout", "release_phase"].contains(&k)
+                        [
+                            "duration",
+                            "warmup",
+                            "at",
+                            "rate",
+                            "timeout",
+                            "release_phase",
+                        ]
+                        .contains(&k)
                             && v.starts_with(|c: char| c.is_ascii_digit())
                     })
                 })
@@ -828,7 +958,14 @@ fn mutate(text: &str, m: &Mutation) -> Option<String> {
             let num: Vec<usize> = (0..lines.len())
                 .filter(|&i| {
                     lines[i].split_once(" = ").is_some_and(|(k, v)| {
-                        ["count", "concurrency", "backlog", "connections", "max_in_flight"].contains(&k)
+                        [
+                            "count",
+                            "concurrency",
+                            "backlog",
+                            "connections",
+                            "max_in_flight",
+                        ]
+                        .contains(&k)
                             && v.parse::<u64>().is_ok()
                     })
                 })
@@ -879,16 +1016,41 @@ fn generator_covers_the_schema() {
     let mut runner = TestRunner::new(config(1));
     let mut all = String::new();
     for _ in 0..200 {
-        let g = scenario_gen().new_tree(&mut runner).expect("a tree").current();
+        let g = scenario_gen()
+            .new_tree(&mut runner)
+            .expect("a tree")
+            .current();
         all.push_str(&g.toml());
     }
     for needle in [
-        "\"constant\"", "\"poisson\"", "\"ramp\"", "\"steps\"", "\"diurnal\"", "\"burst\"",
-        "\"uniform\"", "\"lognormal\"", "\"gamma\"", "\"erlang\"", "\"pareto\"", "\"empirical\"",
-        "action = \"deploy\"", "action = \"restart\"", "action = \"scale\"", "action = \"crash\"",
-        "action = \"change_type\"", "action = \"traffic\"", "action = \"failover\"",
-        "action = \"maintenance\"", "action = \"config_change\"", "runtime = \"common\"",
-        "autoscale", "client = ", "enqueue = ", "addons = ", "warmup", "[[apps.jobs]]",
+        "\"constant\"",
+        "\"poisson\"",
+        "\"ramp\"",
+        "\"steps\"",
+        "\"diurnal\"",
+        "\"burst\"",
+        "\"uniform\"",
+        "\"lognormal\"",
+        "\"gamma\"",
+        "\"erlang\"",
+        "\"pareto\"",
+        "\"empirical\"",
+        "action = \"deploy\"",
+        "action = \"restart\"",
+        "action = \"scale\"",
+        "action = \"crash\"",
+        "action = \"change_type\"",
+        "action = \"traffic\"",
+        "action = \"failover\"",
+        "action = \"maintenance\"",
+        "action = \"config_change\"",
+        "runtime = \"common\"",
+        "autoscale",
+        "client = ",
+        "enqueue = ",
+        "addons = ",
+        "warmup",
+        "[[apps.jobs]]",
     ] {
         assert!(all.contains(needle), "no generated scenario has {needle}");
     }
