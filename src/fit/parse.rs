@@ -287,8 +287,15 @@ fn millis(value: &str) -> Option<f64> {
         (value, 1.0)
     };
     let v: f64 = number.parse().ok()?;
-    (v.is_finite() && v >= 0.0).then_some(v * per)
+    let ms = v * per;
+    (v.is_finite() && v >= 0.0 && ms <= MAX_MS).then_some(ms)
 }
+
+/// Longest `connect=` or `service=` read, in ms: about 31 years. No request takes longer; a
+/// bigger value is a corrupt line, and read as is it pushed the arrival times the fit derives
+/// (end minus time taken) out of range (found by fuzzing: `service=0222…2ms`, 73 digits,
+/// overflowed the fit's span arithmetic).
+pub const MAX_MS: f64 = 1e12;
 
 #[cfg(test)]
 mod tests {
@@ -374,5 +381,8 @@ mod tests {
         assert_eq!(millis("1.5s"), Some(1500.0));
         assert_eq!(millis(""), None);
         assert_eq!(millis("-1ms"), None);
+        assert_eq!(millis("1e12ms"), Some(1e12));
+        assert_eq!(millis("1000000001s"), None);
+        assert_eq!(millis(&format!("0{}ms", "2".repeat(72))), None);
     }
 }

@@ -142,6 +142,13 @@ fn fit_bytes(bytes: &[u8]) -> Collector {
     let fit = analyse(&collector);
     assert_eq!(fit.is_some(), !collector.lines.is_empty());
     if let Some(fit) = fit {
+        // In release builds an overflow wraps instead of panicking: check the results are sane.
+        let a = &fit.arrival;
+        assert!(
+            a.span_s.is_finite() && a.span_s >= 0.0 && a.rate_per_s.is_finite(),
+            "{a:?}"
+        );
+        assert!(fit.arrivals_ns.windows(2).all(|w| w[0] <= w[1]));
         let text = fragment::render(&fit, &fragment::FragmentOptions::default());
         assert!(text.contains("[[apps.traffic]]"), "{text}");
     }

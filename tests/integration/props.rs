@@ -672,11 +672,24 @@ fn run_checked(
     }
 }
 
+/// One traffic class's rows summed over the run.
+#[derive(Default)]
+struct ClassSums {
+    arrivals: u64,
+    ok: u64,
+    /// By code.
+    failed: Vec<u64>,
+    blocked: u64,
+    /// `in_flight` of the last row.
+    last_in_flight: u64,
+    rows: u64,
+}
+
 /// A sink that keeps per-class and per-job totals over all seconds.
 #[derive(Default)]
 struct Totals {
-    /// (app, class) → (arrivals, ok, failed by code, blocked, last in_flight, rows).
-    traffic: std::collections::BTreeMap<(String, String), (u64, u64, Vec<u64>, u64, u64, u64)>,
+    /// By (app, class).
+    traffic: std::collections::BTreeMap<(String, String), ClassSums>,
     /// (app, job) → (enqueued, done, last waiting, last running).
     jobs: std::collections::BTreeMap<(String, String), (u64, u64, u64, u64)>,
     /// Seconds seen, in order.
@@ -691,15 +704,18 @@ impl SeriesSink for Totals {
         let e = self
             .traffic
             .entry((row.app.to_string(), row.class.to_string()))
-            .or_insert_with(|| (0, 0, vec![0; row.failed.len()], 0, 0, 0));
-        e.0 += row.arrivals;
-        e.1 += row.ok;
-        for (a, b) in e.2.iter_mut().zip(row.failed) {
+            .or_insert_with(|| ClassSums {
+                failed: vec![0; row.failed.len()],
+                ..ClassSums::default()
+            });
+        e.arrivals += row.arrivals;
+        e.ok += row.ok;
+        for (a, b) in e.failed.iter_mut().zip(row.failed) {
             *a += b;
         }
-        e.3 += row.blocked;
-        e.4 = row.in_flight;
-        e.5 += 1;
+        e.blocked += row.blocked;
+        e.last_in_flight = row.in_flight;
+        e.rows += 1;
         Ok(())
     }
     fn process(&mut self, _: &ProcessRow<'_>) -> io::Result<()> {
@@ -744,34 +760,38 @@ fn check_conservation(
         // The series counts every arrival, warm-up included, and every outcome in the second it
         // happens; the summary counts only requests that arrived after the warm-up.
         prop_assert_eq!(
-            row.0,
+            row.arrivals,
             k.total + k.warmup,
             "series arrivals vs summary for {:?}\n{}",
             key,
             text
         );
+        // One row per simulated second (durations here are whole seconds).
         prop_assert_eq!(
-            row.5,
-            u64::from(s.duration.as_nanos().div_ceil(1_000_000_000) as u32)
+            row.rows,
+            s.duration.as_nanos().div_ceil(1_000_000_000),
+            "rows of {:?}\n{}",
+            key,
+            text
         );
         if s.warmup.as_nanos() == 0 {
-            prop_assert_eq!(row.1, k.ok, "series ok vs summary for {:?}\n{}", key, text);
+            prop_assert_eq!(row.ok, k.ok, "series ok vs summary for {:?}\n{}", key, text);
             prop_assert_eq!(
-                &row.2[..],
+                &row.failed[..],
                 &k.failed_by_code[..],
                 "series failed vs summary for {:?}\n{}",
                 key,
                 text
             );
             prop_assert_eq!(
-                row.3,
+                row.blocked,
                 k.blocked,
                 "series blocked vs summary for {:?}\n{}",
                 key,
                 text
             );
             prop_assert_eq!(
-                row.4,
+                row.last_in_flight,
                 k.in_flight,
                 "last in_flight vs summary for {:?}\n{}",
                 key,
@@ -779,7 +799,7 @@ fn check_conservation(
             );
         } else {
             prop_assert!(
-                row.1 >= k.ok && row.3 >= k.blocked,
+                row.ok >= k.ok && row.blocked >= k.blocked,
                 "series below summary for {:?}\n{}",
                 key,
                 text
