@@ -47,7 +47,8 @@ pub struct ArrivalFit {
     pub span_s: f64,
     /// n / span, per second.
     pub rate_per_s: f64,
-    /// Per-minute counts over full minutes (the first and last minutes are partial and left out).
+    /// Per-minute counts over full minutes (the first and last minutes are partial and left out);
+    /// empty when the log spans more than [`MAX_MINUTES`].
     pub per_minute: Vec<u64>,
     /// The sinusoid, when there are at least 4 full minutes.
     pub diurnal: Option<Diurnal>,
@@ -64,6 +65,11 @@ impl ArrivalFit {
     }
 }
 
+/// Longest span, in minutes, the per-minute series and the diurnal fit cover: four years
+/// (17 MB of counts). A log spanning more (two lines centuries apart, as a fuzz regression input showed: the
+/// series once asked for 42 GB) is fitted without them.
+pub const MAX_MINUTES: i128 = 4 * 366 * 1440;
+
 /// Fits sorted arrival times in nanoseconds since the Unix epoch (at least one).
 pub fn fit(sorted_ns: &[i128]) -> ArrivalFit {
     assert!(
@@ -79,9 +85,20 @@ pub fn fit(sorted_ns: &[i128]) -> ArrivalFit {
     const MINUTE_NS: i128 = 60_000_000_000;
     let first_minute = first.div_euclid(MINUTE_NS);
     let last_minute = last.div_euclid(MINUTE_NS);
-    let mut counts = vec![0u64; (last_minute - first_minute + 1) as usize];
-    for &t in sorted_ns {
-        counts[(t.div_euclid(MINUTE_NS) - first_minute) as usize] += 1;
+    let minutes = last_minute - first_minute + 1;
+    // Beyond MAX_MINUTES the per-minute series is left out rather than allocated.
+    let mut counts = vec![
+        0u64;
+        if minutes > MAX_MINUTES {
+            0
+        } else {
+            minutes as usize
+        }
+    ];
+    if !counts.is_empty() {
+        for &t in sorted_ns {
+            counts[(t.div_euclid(MINUTE_NS) - first_minute) as usize] += 1;
+        }
     }
     let full: Vec<(f64, u64)> = if counts.len() > 2 {
         (1..counts.len() - 1)
@@ -189,6 +206,19 @@ pub fn write_trace(sorted_ns: &[i128], out: &mut dyn std::io::Write) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz inputs): two lines 10,000 years apart made the per-minute series ask for
+    /// 42 GB and abort; now the fit covers them without the series.
+    #[test]
+    fn a_span_of_millennia_is_fitted_without_the_series() {
+        let year_ns = 365 * 86_400 * 1_000_000_000i128;
+        let f = fit(&[-1970 * year_ns, 8_000 * year_ns]);
+        assert_eq!((f.n, f.per_minute.len(), f.diurnal), (2, 0, None));
+        assert!(f.span_s > 3e11, "{}", f.span_s);
+        // Four years still get their series.
+        let f = fit(&[0, 4 * year_ns]);
+        assert_eq!(f.per_minute.len(), 4 * 365 * 1440 - 1);
+    }
 
     #[test]
     fn solve3_solves() {

@@ -52,7 +52,10 @@ pub struct LineItems {
 
 /// Parses one physical line of a log file. Never panics, whatever the input.
 pub fn parse_line(line: &str) -> LineItems {
-    let line = line.trim_end_matches(['\r', '\n']);
+    // A byte-order mark (a log saved by a Windows editor) starts the first line: not text.
+    let line = line
+        .trim_end_matches(['\r', '\n'])
+        .trim_start_matches('\u{feff}');
     let mut items = LineItems::default();
     if line.trim().is_empty() {
         return items;
@@ -284,8 +287,15 @@ fn millis(value: &str) -> Option<f64> {
         (value, 1.0)
     };
     let v: f64 = number.parse().ok()?;
-    (v.is_finite() && v >= 0.0).then_some(v * per)
+    let ms = v * per;
+    (v.is_finite() && v >= 0.0 && ms <= MAX_MS).then_some(ms)
 }
+
+/// Longest `connect=` or `service=` read, in ms: about 31 years. No request takes longer; a
+/// bigger value is a corrupt line, and read as is it pushed the arrival times the fit derives
+/// (end minus time taken) out of range (found by fuzzing: `service=0222…2ms`, 73 digits,
+/// overflowed the fit's span arithmetic).
+pub const MAX_MS: f64 = 1e12;
 
 #[cfg(test)]
 mod tests {
@@ -306,6 +316,13 @@ mod tests {
             (Some(1.0), Some(18.0), Some(200))
         );
         assert_eq!(r.syslog_host, None);
+    }
+
+    /// Regression (fuzz inputs): a log starting with a UTF-8 byte-order mark lost its first line.
+    #[test]
+    fn reads_a_line_after_a_byte_order_mark() {
+        let items = parse_line(&format!("\u{feff}{LEGACY}\n"));
+        assert_eq!((items.router.len(), items.skipped), (1, 0));
     }
 
     #[test]
@@ -364,5 +381,8 @@ mod tests {
         assert_eq!(millis("1.5s"), Some(1500.0));
         assert_eq!(millis(""), None);
         assert_eq!(millis("-1ms"), None);
+        assert_eq!(millis("1e12ms"), Some(1e12));
+        assert_eq!(millis("1000000001s"), None);
+        assert_eq!(millis(&format!("0{}ms", "2".repeat(72))), None);
     }
 }

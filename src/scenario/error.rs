@@ -65,6 +65,58 @@ impl ScenarioError {
     }
 }
 
+/// Longest quoted value a message repeats in full; longer ones are cut in the middle.
+const MAX_QUOTED: usize = 120;
+
+/// `message` with every quoted value (`"…"` or `` `…` ``) longer than [`MAX_QUOTED`] characters shortened to
+/// its start and end around `…`, with its length: an error about a 10 MB value quotes enough of
+/// it to find, not all of it (found by a fuzz regression input: the message held the whole value).
+pub(crate) fn elide_long_quotes(message: &str) -> String {
+    // Values are quoted "like this"; unknown keys `like this`.
+    elide_between(&elide_between(message, '"'), '`')
+}
+
+/// A dotted key path of at most [`MAX_QUOTED`] characters, cut at the end with `…` when longer
+/// (an unknown 10 MB key is named by its start).
+pub(crate) fn elide_key(key: String) -> String {
+    if key.chars().count() <= MAX_QUOTED {
+        return key;
+    }
+    let mut short: String = key.chars().take(MAX_QUOTED).collect();
+    short.push('…');
+    short
+}
+
+/// [`elide_long_quotes`] for one delimiter.
+fn elide_between(message: &str, delim: char) -> String {
+    let parts: Vec<&str> = message.split(delim).collect();
+    if parts.len() < 3 || parts.iter().all(|p| p.len() <= MAX_QUOTED) {
+        return message.to_string();
+    }
+    let mut out = String::new();
+    let mut note = None;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(delim);
+            if let Some(n) = note.take() {
+                out.push_str(&format!(" ({n} characters)"));
+            }
+        }
+        // Odd parts are inside quotes, unless the last quote is unmatched.
+        let quoted = i % 2 == 1 && i + 1 < parts.len();
+        let chars = part.chars().count();
+        if quoted && chars > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED / 2));
+            out.push('…');
+            out.extend(part.chars().skip(chars - MAX_QUOTED / 4));
+            note = Some(chars);
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// 1-based (line, column) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -77,6 +129,25 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quoted_values_are_elided() {
+        let long = "a".repeat(1000);
+        let m = elide_long_quotes(&format!("name: \"{long}\" is not a valid name \"x\""));
+        let want = format!(
+            "name: \"{}…{}\" (1000 characters) is not a valid name \"x\"",
+            "a".repeat(60),
+            "a".repeat(30)
+        );
+        assert_eq!(m, want);
+        assert_eq!(elide_long_quotes("short \"b\" kept"), "short \"b\" kept");
+        // An unmatched quote before a long tail is left alone.
+        let tail = format!("x \"{long}");
+        assert_eq!(elide_long_quotes(&tail), tail);
+        let key = elide_key(long.clone());
+        assert_eq!(key.chars().count(), MAX_QUOTED + 1);
+        assert_eq!(elide_key("apps[0].name".into()), "apps[0].name");
+    }
 
     #[test]
     fn line_col_counts_from_one() {

@@ -139,9 +139,9 @@ fn toml_error(text: &str, file: &str, e: toml::de::Error, key: Option<String>) -
             file: file.to_string(),
             line,
             column,
-            key,
+            key: key.map(super::error::elide_key),
         },
-        message: e.message().trim().to_string(),
+        message: super::error::elide_long_quotes(e.message().trim()),
     }
 }
 
@@ -179,7 +179,7 @@ impl Checker<'_> {
                 column: Some(column),
                 key: Some(key.into()),
             },
-            message: message.into(),
+            message: super::error::elide_long_quotes(&message.into()),
         }
     }
 

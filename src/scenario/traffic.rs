@@ -256,6 +256,22 @@ impl BuildCtx<'_> {
         self.base_dir.join(file)
     }
 
+    /// The data file `file` (`what`: "trace file", ...) resolved against the scenario's folder,
+    /// refused when it exists but is not a regular file: a device such as `/dev/zero` or a pipe
+    /// would never end (found by a fuzz regression input: the parser hung on it, its memory growing), and data
+    /// files are read twice (checked here, read again by the run). A missing file is left to
+    /// the reader, whose error names it.
+    fn data_file(&self, file: &Path, what: &str) -> Result<PathBuf, String> {
+        let path = self.path(file);
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() => Err(format!(
+                "{what} {} is not a regular file (a folder, device or pipe); give a CSV file",
+                path.display()
+            )),
+            _ => Ok(path),
+        }
+    }
+
     fn at(&self, process: &str, key: &str, value: &TimeValue) -> Result<SimDuration, String> {
         value
             .0
@@ -321,7 +337,7 @@ pub fn build_arrival(raw: &RawArrival, ctx: &BuildCtx) -> Result<ArrivalProcess,
         },
         RawArrival::Trace { file } => {
             let spec = TraceSpec {
-                path: ctx.path(file),
+                path: ctx.data_file(file, "trace file")?,
                 start: ctx.start,
             };
             if validate_trace(&spec)? == 0 {
@@ -413,13 +429,13 @@ pub fn build_service(raw: &RawService, ctx: &BuildCtx) -> Result<ServiceDist, St
             quantile_file,
         } => {
             let empirical = match (file, quantiles, quantile_file) {
-                (Some(file), None, None) => {
-                    Empirical::from_samples(read_samples(&ctx.path(file))?)?
-                }
+                (Some(file), None, None) => Empirical::from_samples(read_samples(
+                    &ctx.data_file(file, "empirical samples file")?,
+                )?)?,
                 (None, Some(points), None) => {
                     Empirical::from_quantiles(points.iter().map(|(q, v)| (*q, v.0)).collect())?
                 }
-                (None, None, Some(file)) => read_quantiles(&ctx.path(file))?,
+                (None, None, Some(file)) => read_quantiles(&ctx.data_file(file, "quantile file")?)?,
                 _ => {
                     return Err("empirical: give exactly one of `file` (a CSV of samples), \
                                 `quantiles` (e.g. [[0.0, \"10ms\"], [0.5, \"80ms\"], [1.0, \"2s\"]]) \
@@ -706,6 +722,27 @@ mod tests {
         );
         let disorder = err(r#"arrival = { process = "trace", file = "trace_out_of_order.csv" }"#);
         assert!(disorder.contains("line 4"), "{disorder}");
+    }
+
+    /// Regression (fuzz inputs): a device or folder as a data file hung the parser (`/dev/zero`
+    /// never ends); it is now refused up front, naming the file.
+    #[test]
+    fn data_files_that_are_not_regular_files_are_refused() {
+        let a = arrival(r#"arrival = { process = "trace", file = "/dev/zero" }"#).unwrap_err();
+        assert!(
+            a.contains("trace file /dev/zero is not a regular file"),
+            "{a}"
+        );
+        let s = service(r#"service = { dist = "empirical", file = "/dev/zero" }"#).unwrap_err();
+        assert!(
+            s.contains("empirical samples file /dev/zero is not a regular file"),
+            "{s}"
+        );
+        let q = service(r#"service = { dist = "empirical", quantile_file = "." }"#).unwrap_err();
+        assert!(
+            q.contains("quantile file") && q.contains("not a regular file"),
+            "{q}"
+        );
     }
 
     #[test]
