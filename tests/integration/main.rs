@@ -6,6 +6,8 @@ mod check;
 mod cli;
 mod fit;
 mod lint;
+mod load;
+mod load_server;
 mod operations;
 mod plot;
 mod queueing;
