@@ -152,10 +152,12 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<u8> {
     staged.commit()?;
     let warnings = load::generator_warnings(&measured.generator);
     let summary = report::write_measured_results(&measurement.scenario, &output, measured, &out)?;
-    if !args.no_plots && scenario.report.plots {
-        if let Err(e) = report::plot::draw_run(out.path()) {
-            eprintln!("warning: plots not drawn: {:#}", anyhow::Error::new(e));
-        }
+    // A picture that cannot be drawn is a warning: the data files are written.
+    if !args.no_plots
+        && scenario.report.plots
+        && let Err(e) = report::plot::draw_run(out.path())
+    {
+        eprintln!("warning: plots not drawn: {:#}", anyhow::Error::new(e));
     }
     for w in &warnings {
         eprintln!("warning: {w}");

@@ -294,10 +294,7 @@ fn calibrate_writes_a_fragment_that_parses_and_recovers_the_delay() {
         String::from_utf8_lossy(&output.stderr)
     );
     let fragment = std::fs::read_to_string(out.join("calibration.toml")).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).contains(&fragment),
-        true
-    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&fragment));
     let text = format!(
         "name = \"c\"\nduration = \"1m\"\n\n[[apps]]\nname = \"api\"\n\n[[apps.processes]]\n\
          type = \"web\"\ncount = 1\n\n{fragment}"
