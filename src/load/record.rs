@@ -151,3 +151,64 @@ pub fn tally(
         transport,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::metrics::NullSink;
+
+    fn app() -> AppSpec {
+        let text = "name = \"t\"\nduration = \"3s\"\nwarmup = \"1s\"\n[[apps]]\nname = \"api\"\n\
+                    [[apps.processes]]\ntype = \"web\"\ncount = 1\n[[apps.traffic]]\n\
+                    name = \"default\"\narrival = { process = \"constant\", rate = \"1/s\" }\n\
+                    service = \"1ms\"\n";
+        crate::scenario::parse(text, "t.toml", Path::new("."), None)
+            .unwrap()
+            .apps
+            .remove(0)
+    }
+
+    fn rec(due_ms: u64, latency_ms: u64, outcome: Outcome) -> Record {
+        Record {
+            class: 0,
+            due_ns: due_ms * 1_000_000,
+            latency_ns: latency_ms * 1_000_000,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn outcomes_add_up_like_a_simulation_with_warmup_apart() {
+        let records = [
+            rec(500, 10, Outcome::Status(200)), // warm-up
+            rec(1_000, 10, Outcome::Status(200)),
+            rec(1_100, 30, Outcome::Status(302)),
+            rec(1_200, 5, Outcome::Status(503)),
+            rec(1_300, 100, Outcome::Timeout),
+            rec(1_400, 0, Outcome::Refused),
+            rec(1_500, 0, Outcome::Dropped),
+        ];
+        let t = tally(
+            &app(),
+            &records,
+            SimDuration::from_secs(3),
+            SimDuration::from_secs(1),
+            0.5,
+            &mut NullSink,
+        )
+        .unwrap();
+        let c = &t.output.classes[0].counts;
+        assert_eq!((c.total, c.ok, c.failed(), c.warmup), (6, 2, 4, 1));
+        assert_eq!(c.total, c.ok + c.failed() + c.blocked + c.in_flight);
+        assert_eq!(t.output.classes[0].latency.summary().mean, Some(20.0));
+        assert_eq!(
+            t.http.into_iter().collect::<Vec<_>>(),
+            [("200".into(), 1), ("302".into(), 1), ("503".into(), 1)]
+        );
+        assert_eq!((t.transport.timeout, t.transport.refused), (1, 1));
+        // Second 1: 2 ok, 4 failed: down (over half failed).
+        assert_eq!(t.output.downtime_s, 1);
+    }
+}
