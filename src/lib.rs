@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod fit;
 pub mod lint;
+pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod report;

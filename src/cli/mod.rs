@@ -6,9 +6,11 @@
 
 mod capacity;
 mod check;
+mod compare;
 mod fit;
 mod interrupt;
 mod lint;
+mod load;
 mod plot;
 mod run;
 mod sweep;
@@ -53,6 +55,12 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Find the largest arrival rate (or the smallest dyno count) that meets SLOs.
     Capacity(capacity::CapacityArgs),
+    /// Send a scenario's traffic to a real HTTP service (open loop, coordinated-omission-free,
+    /// or closed loop) and write the same outputs as `run`; `--calibrate` measures service times.
+    Load(load::LoadArgs),
+    /// Put two run directories (simulated or measured) side by side, with the
+    /// Kolmogorov–Smirnov distance between their latency distributions.
+    Compare(compare::CompareArgs),
 }
 
 /// Arguments of `spacesim check`.
@@ -253,6 +261,8 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => sweep::merge(&args),
         Command::Plot(args) => plot::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Load(args) => load::run(&args),
+        Command::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

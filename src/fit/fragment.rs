@@ -261,6 +261,13 @@ fn service(s: &mut String, fit: &Fit) {
              these fits overstate the service time; prefer a quiet period of the log.\n",
         );
     }
+    service_lines(s, f);
+}
+
+/// Writes the `service = …` lines of a service-time fit: the chosen family active, the others
+/// commented out, with the Kolmogorov–Smirnov table (or one constant line when every value was
+/// the same). `spacesim fit` and `spacesim load --calibrate` both write service times this way.
+pub fn service_lines(s: &mut String, f: &ServiceFit) {
     if f.chosen() == Family::Constant {
         let _ = writeln!(
             s,

@@ -30,6 +30,9 @@ pub struct TrafficRow<'a> {
     pub ok: u64,
     /// Requests that failed in the second, by code, in [`ErrorCode::ALL`] order.
     pub failed: [u64; CODES],
+    /// Requests that failed in the second without a router code (a measured run's HTTP error
+    /// statuses and transport errors; 0 in a simulation).
+    pub failed_other: u64,
     /// Requests refused before reaching a dyno (by a rule such as trusted IPs).
     pub blocked: u64,
     /// Requests unanswered at the end of the second.
@@ -121,6 +124,7 @@ struct ClassSecond {
     arrivals: u64,
     ok: u64,
     failed: [u64; CODES],
+    failed_other: u64,
     blocked: u64,
     latency_us: Histogram<u64>,
 }
@@ -154,6 +158,7 @@ impl SeriesAccumulator {
                 arrivals: 0,
                 ok: 0,
                 failed: [0; CODES],
+                failed_other: 0,
                 blocked: 0,
                 latency_us: growing_histogram(SECOND_SIGFIG),
             })
@@ -194,6 +199,11 @@ impl SeriesAccumulator {
         self.classes[c].failed[i] += 1;
     }
 
+    /// A request of class `c` failed without a router code (measured runs only).
+    pub fn failed_other(&mut self, c: usize) {
+        self.classes[c].failed_other += 1;
+    }
+
     /// A request of class `c` was blocked before reaching a dyno.
     pub fn blocked(&mut self, c: usize) {
         self.classes[c].blocked += 1;
@@ -213,7 +223,7 @@ impl SeriesAccumulator {
         let mut app_ok = vec![0u64; self.app_down.len()];
         let mut app_failed = vec![0u64; self.app_down.len()];
         for (c, s) in self.classes.iter_mut().enumerate() {
-            let failed: u64 = s.failed.iter().sum();
+            let failed: u64 = s.failed.iter().sum::<u64>() + s.failed_other;
             let (app, class, operations) = names(c);
             let (p50, p99) = if s.ok > 0 && self.latencies {
                 let q = |q: f64| round_us(s.latency_us.value_at_quantile(q) as f64 / 1_000.0);
@@ -228,6 +238,7 @@ impl SeriesAccumulator {
                 arrivals: s.arrivals,
                 ok: s.ok,
                 failed: s.failed,
+                failed_other: s.failed_other,
                 blocked: s.blocked,
                 in_flight: in_flight(c),
                 latency_ms_p50: p50,
@@ -242,6 +253,7 @@ impl SeriesAccumulator {
             s.arrivals = 0;
             s.ok = 0;
             s.failed = [0; CODES];
+            s.failed_other = 0;
             s.blocked = 0;
             s.latency_us.reset();
         }

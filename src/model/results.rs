@@ -78,6 +78,9 @@ pub struct Counts {
     pub ok: u64,
     /// Failed, by code, in [`crate::model::codes::ErrorCode::ALL`] order.
     pub failed_by_code: [u64; CODES],
+    /// Failed without a router code: a measured run's (`spacesim load`) HTTP error statuses
+    /// and transport errors. Always 0 in a simulation.
+    pub failed_other: u64,
     /// Refused before reaching a dyno.
     pub blocked: u64,
     /// Unanswered when the run ended.
@@ -91,7 +94,7 @@ pub struct Counts {
 impl Counts {
     /// Failed requests, all codes.
     pub fn failed(&self) -> u64 {
-        self.failed_by_code.iter().sum()
+        self.failed_by_code.iter().sum::<u64>() + self.failed_other
     }
 
     /// Adds `other` to these counts.
@@ -101,6 +104,7 @@ impl Counts {
         for (a, b) in self.failed_by_code.iter_mut().zip(other.failed_by_code) {
             *a += b;
         }
+        self.failed_other += other.failed_other;
         self.blocked += other.blocked;
         self.in_flight += other.in_flight;
         self.warmup += other.warmup;

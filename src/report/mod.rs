@@ -4,6 +4,7 @@
 //! bytes go and writes them atomically.
 
 pub mod hgrm;
+pub mod measured;
 pub mod operations;
 pub mod output;
 pub mod plot;
@@ -172,7 +173,28 @@ pub fn write_results(
     output: &RunOutput,
     out: &OutputDir,
 ) -> Result<Summary, OutputError> {
-    let summary = summarize(scenario, output);
+    write_summary(scenario, output, summarize(scenario, output), out)
+}
+
+/// As [`write_results`] for a measured run (`spacesim load`): the summary carries `measured`.
+pub fn write_measured_results(
+    scenario: &Scenario,
+    output: &RunOutput,
+    measured: measured::Measured,
+    out: &OutputDir,
+) -> Result<Summary, OutputError> {
+    let mut summary = summarize(scenario, output);
+    summary.measured = Some(measured);
+    write_summary(scenario, output, summary, out)
+}
+
+/// Writes `summary` and the latency histograms of `output`.
+fn write_summary(
+    scenario: &Scenario,
+    output: &RunOutput,
+    summary: Summary,
+    out: &OutputDir,
+) -> Result<Summary, OutputError> {
     out.write(SUMMARY_FILE, summary::to_json(&summary).as_bytes())?;
     let hists = summary::histograms(scenario, output);
     write_hgrm(out, "latency.hgrm", &hists.all)?;

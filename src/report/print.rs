@@ -523,13 +523,17 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} (seed {}): {} simulated, warm-up {}",
+        "{} (seed {}): {} {}, warm-up {}",
         summary.scenario,
         summary.provenance.seed,
         if summary.partial {
             SimDuration::from_secs_f64(summary.duration_s).whole_seconds()
         } else {
             SimDuration::from_secs_f64(summary.duration_s)
+        },
+        match &summary.measured {
+            None => "simulated".to_string(),
+            Some(m) => format!("measured against {} ({} loop)", m.target, m.mode),
         },
         SimDuration::from_secs_f64(summary.warmup_s)
     );
@@ -560,9 +564,14 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
             thousands(r.retries)
         );
     }
-    out.push_str(&items_line("errors", &codes(&s.errors)));
+    match &summary.measured {
+        None => out.push_str(&items_line("errors", &codes(&s.errors))),
+        Some(m) => out.push_str(&items_line("errors", &measured_failures(m))),
+    }
     out.push_str(&latency_line("latency ms", &s.latency_ms));
-    out.push_str(&latency_line("queue ms", &s.queue_ms));
+    if summary.measured.is_none() {
+        out.push_str(&latency_line("queue ms", &s.queue_ms));
+    }
     let _ = writeln!(
         out,
         "availability {}  error rate {}  downtime {} s",
@@ -599,6 +608,10 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
     operations(summary, &mut out);
     jobs(summary, &mut out);
     dynos(summary, &mut out);
+    if let Some(m) = &summary.measured {
+        measured_lines(m, wall, &mut out);
+        return out;
+    }
     let secs = wall.as_secs_f64();
     let rate = if secs > 0.0 {
         summary.events as f64 / secs
@@ -613,6 +626,75 @@ pub fn render(summary: &Summary, wall: Duration) -> String {
         rate / 1e6
     );
     out
+}
+
+/// A measured run's failures, nonzero only: HTTP statuses of 400 and more, transport errors,
+/// dropped sends.
+fn measured_failures(m: &super::measured::Measured) -> Vec<String> {
+    let t = &m.transport;
+    let items = m
+        .http
+        .iter()
+        .filter(|(code, _)| code.as_str() >= "400")
+        .map(|(code, n)| (format!("http {code}"), *n))
+        .chain([
+            ("timeout".to_string(), t.timeout),
+            ("refused".to_string(), t.refused),
+            ("reset".to_string(), t.reset),
+            ("io".to_string(), t.io),
+            ("dropped".to_string(), m.generator.dropped),
+        ])
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k} {}", thousands(n)))
+        .collect::<Vec<_>>();
+    if items.is_empty() {
+        vec!["none".to_string()]
+    } else {
+        items
+    }
+}
+
+/// The lines only a measured run (`spacesim load`) prints: responses by status, transport
+/// errors and the generator's schedule keeping.
+fn measured_lines(m: &super::measured::Measured, wall: Duration, out: &mut String) {
+    let statuses: Vec<String> = m
+        .http
+        .iter()
+        .map(|(code, n)| format!("{code} {}", thousands(*n)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{:<LABEL$}{}",
+        "http",
+        if statuses.is_empty() {
+            "no responses".to_string()
+        } else {
+            statuses.join("  ")
+        }
+    );
+    let t = &m.transport;
+    let _ = writeln!(
+        out,
+        "{:<LABEL$}timeout {}  refused {}  reset {}  io {}",
+        "transport",
+        thousands(t.timeout),
+        thousands(t.refused),
+        thousands(t.reset),
+        thousands(t.io)
+    );
+    let g = &m.generator;
+    let _ = writeln!(
+        out,
+        "{:<LABEL$}scheduled {}  sent {}  late {} (> {} ms)  dropped {}  max lag {} ms  in {:.2} s wall",
+        "generator",
+        thousands(g.scheduled),
+        thousands(g.sent),
+        thousands(g.late),
+        g.late_threshold_ms,
+        thousands(g.dropped),
+        g.max_lag_ms,
+        wall.as_secs_f64()
+    );
 }
 
 #[cfg(test)]

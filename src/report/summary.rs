@@ -51,6 +51,9 @@ pub struct Summary {
     /// `operations.<name>`, `zero_downtime`, `dyno_hours` and `cost`.
     #[serde(flatten)]
     pub operations: super::operations::OperationSections,
+    /// Only in a measured run (`spacesim load`): HTTP statuses, transport errors, generator lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<super::measured::Measured>,
 }
 
 /// Provenance of a summary.
@@ -307,6 +310,7 @@ pub fn summarize(scenario: &Scenario, output: &RunOutput) -> Summary {
             &output.dyno_seconds,
             &scenario.prices,
         ),
+        measured: None,
     }
 }
 

@@ -91,7 +91,7 @@ impl<W: Write> SeriesSink for CsvSeries<W> {
         rec.extend([
             r.arrivals.to_string(),
             r.ok.to_string(),
-            r.failed.iter().sum::<u64>().to_string(),
+            (r.failed.iter().sum::<u64>() + r.failed_other).to_string(),
         ]);
         rec.extend(r.failed.iter().map(|n| n.to_string()));
         rec.extend([
@@ -153,6 +153,7 @@ mod tests {
             arrivals: 10,
             ok: 9,
             failed,
+            failed_other: 0,
             blocked: 0,
             in_flight: 2,
             latency_ms_p50: Some(12.5),

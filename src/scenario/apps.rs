@@ -345,5 +345,6 @@ pub(crate) fn build_traffic(
         enqueue,
         // Filled by the caller, which holds the scenario's `[[external]]` services.
         network: super::space::ClientNetwork::default(),
+        http: super::http::build_http(ctx, t, tkey)?,
     })
 }

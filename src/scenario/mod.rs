@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod error;
 pub mod expect;
 pub mod formation;
+pub mod http;
 pub mod load;
 pub mod network;
 pub mod ops;

@@ -354,6 +354,11 @@ pub struct RawAutoscale {
 /// sni = true                     # clients send TLS SNI; default true
 /// domain = "custom"              # custom (default) | default (<app>.herokuapp.com)
 /// calls = ["payments"]           # [[external]] services each request calls
+/// method = "POST"                # `spacesim load` only, ignored by the simulation:
+/// path = "/checkout"             #   the HTTP request each arrival sends (scenario/http.rs)
+/// headers = { "content-type" = "application/json" }
+/// body = '{"sku": 1}'
+/// keep_alive = true
 /// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -382,6 +387,16 @@ pub struct RawTraffic {
     pub domain: Option<RawDomain>,
     /// `[[external]]` services each request calls, by name.
     pub calls: Option<Vec<Spanned<String>>>,
+    /// HTTP method `spacesim load` sends; default GET.
+    pub method: Option<Spanned<String>>,
+    /// Request path (and query) `spacesim load` sends; default `/`.
+    pub path: Option<Spanned<String>>,
+    /// Request headers `spacesim load` sends, by name.
+    pub headers: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    /// Request body `spacesim load` sends; default none.
+    pub body: Option<Spanned<String>>,
+    /// Whether `spacesim load` reuses connections; default true.
+    pub keep_alive: Option<bool>,
 }
 
 /// `client = { timeout = "10s", retries = 2, backoff = "500ms" }`, every key optional.

@@ -283,4 +283,6 @@ pub struct TrafficSpec {
     pub enqueue: Option<Enqueue>,
     /// Where its clients come from, how they connect, what each request calls.
     pub network: super::space::ClientNetwork,
+    /// The HTTP request `spacesim load` sends for it (ignored by the simulation).
+    pub http: super::http::HttpSpec,
 }

@@ -8,6 +8,8 @@ mod cli;
 mod fit;
 mod fuzz_regressions;
 mod lint;
+mod load;
+mod load_server;
 mod operations;
 mod plot;
 mod props;

@@ -47,14 +47,7 @@ pub fn draw(dir: &Path, out: &Path, format: Format) -> Result<Option<PathBuf>, P
     names.sort();
     for name in names {
         let stem = &name["latency".len()..name.len() - ".hgrm".len()];
-        let path = dir.join(&name);
-        let rows = parse_percentile_distribution(&read::text(&path)?)
-            .map_err(|e| PlotError::input(&path, e))?;
-        let points: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|r| r.1 < 1.0)
-            .map(|&(v, p, _)| (1.0 / (1.0 - p), v))
-            .collect();
+        let points = hgrm_points(&dir.join(&name))?;
         let key = stem.trim_start_matches('.');
         let line = |label: &str, all| Line {
             label: if points.is_empty() {
@@ -84,6 +77,42 @@ pub fn draw(dir: &Path, out: &Path, format: Format) -> Result<Option<PathBuf>, P
     }
     let figure = Latency { lines };
     super::render(&figure, out, "latency", format).map(Some)
+}
+
+/// The points of one `.hgrm` file: `(1 / (1 − percentile), value in ms)`, percentile 1 left
+/// out (it is infinitely far right).
+fn hgrm_points(path: &Path) -> Result<Vec<(f64, f64)>, PlotError> {
+    let rows =
+        parse_percentile_distribution(&read::text(path)?).map_err(|e| PlotError::input(path, e))?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.1 < 1.0)
+        .map(|&(v, p, _)| (1.0 / (1.0 - p), v))
+        .collect())
+}
+
+/// Draws `<stem>.<ext>` into `out`: one line per `(label, .hgrm file)`, on the same axes and in
+/// the same look as `latency.png` (`spacesim compare` draws two runs this way).
+pub fn draw_files(
+    files: &[(String, PathBuf)],
+    out: &Path,
+    stem: &str,
+    format: Format,
+) -> Result<PathBuf, PlotError> {
+    let mut lines = Vec::new();
+    for (label, path) in files {
+        let points = hgrm_points(path)?;
+        lines.push(Line {
+            label: if points.is_empty() {
+                format!("{label} (no successful requests)")
+            } else {
+                label.clone()
+            },
+            points,
+            all: false,
+        });
+    }
+    super::render(&Latency { lines }, out, stem, format)
 }
 
 /// `"99.9%"` for x = 1000.

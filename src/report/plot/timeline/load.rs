@@ -90,6 +90,8 @@ pub(super) fn load(dir: &Path) -> Result<Timeline, PlotError> {
     let dyno_cols: Vec<Option<usize>> = DYNO_STATES.iter().map(|s| table.col(s.1)).collect();
     let (p50c, p99c) = (table.col("latency_ms_p50"), table.col("latency_ms_p99"));
 
+    let failed_col = table.col("failed");
+    let mut other = vec![0.0; seconds];
     let mut okv = vec![0.0; seconds];
     let mut failed = vec![vec![0.0; seconds]; codes.len()];
     let mut dynos = vec![vec![0.0; seconds]; DYNO_STATES.len()];
@@ -102,9 +104,16 @@ pub(super) fn load(dir: &Path) -> Result<Timeline, PlotError> {
             "traffic" => {
                 let n_ok = cell(row, ok).unwrap_or(0.0);
                 okv[t] += n_ok;
+                let mut by_code = 0.0;
                 for (i, (_, c)) in codes.iter().enumerate() {
-                    failed[i][t] += c.and_then(|c| cell(row, c)).unwrap_or(0.0);
+                    let n = c.and_then(|c| cell(row, c)).unwrap_or(0.0);
+                    failed[i][t] += n;
+                    by_code += n;
                 }
+                // A measured run's failures (HTTP statuses, transport errors) have no router
+                // code: they are the rest of the `failed` column.
+                let all = failed_col.and_then(|c| cell(row, c)).unwrap_or(0.0);
+                other[t] += (all - by_code).max(0.0);
                 let key = format!("{}/{}", row[app], row[name]);
                 let (lat, weight) = classes.entry(key.clone()).or_insert_with(|| {
                     let lat = Latency {
@@ -129,6 +138,10 @@ pub(super) fn load(dir: &Path) -> Result<Timeline, PlotError> {
     let failed: Vec<(String, Vec<f64>)> = codes
         .into_iter()
         .zip(failed)
+        .chain(std::iter::once((
+            ("HTTP/transport".to_string(), None),
+            other,
+        )))
         .filter(|(_, v)| v.iter().any(|&x| x > 0.0))
         .map(|((k, _), v)| (k, v))
         .collect();
