@@ -520,8 +520,13 @@ impl<'s> Simulation<'s> {
             .map(|budget| Instant::now() + budget);
         self.series.record_latencies(sink.keeps_rows());
         let mut partial = None;
+        // The stop conditions are looked at when the event count reaches `next_look`: the next
+        // multiple of POLL_EVERY, or the event limit if that comes first.
+        let max_events = self.scenario.simulator.max_events;
+        let mut next_look = max_events.min(POLL_EVERY);
         loop {
-            if let Some(reason) = self.stop_reason(deadline)
+            if self.queue.events_processed() >= next_look
+                && let Some(reason) = self.stop_reason(deadline)
                 && self.queue.peek_time().is_some_and(|t| t < self.end)
             {
                 // The results cover what happened up to the last event processed.
@@ -543,7 +548,13 @@ impl<'s> Simulation<'s> {
             let Some((now, event)) = next else {
                 break;
             };
-            self.close_seconds_through(now, sink)?;
+            let done = self.queue.events_processed();
+            if done > next_look {
+                next_look = max_events.min((done / POLL_EVERY + 1) * POLL_EVERY);
+            }
+            if now.as_nanos() >= (self.next_second + 1) * NANOS_PER_SEC {
+                self.close_seconds_through(now, sink)?;
+            }
             self.dispatch(now, event)?;
         }
         self.close_seconds_through(self.end, sink)?;
