@@ -23,26 +23,9 @@ const HEAP: usize = usize::MAX;
 /// The front key of an empty lane: later than any event.
 const EMPTY: u128 = u128::MAX;
 
-/// An event with its time and insertion sequence.
-struct Entry<E> {
-    time: SimTime,
-    seq: u64,
-    event: E,
-}
-
-impl<E> Entry<E> {
-    /// The order of events as one number: `time · 2⁶⁴ + seq`.
-    fn key(&self) -> u128 {
-        (u128::from(self.time.0) << 64) | u128::from(self.seq)
-    }
-
-    fn from_key(key: u128, event: E) -> Entry<E> {
-        Entry {
-            time: SimTime((key >> 64) as u64),
-            seq: key as u64,
-            event,
-        }
-    }
+/// The time of an event's key (`time · 2⁶⁴ + seq`: one number in the order of (time, seq)).
+fn time_of(key: u128) -> SimTime {
+    SimTime((key >> 64) as u64)
 }
 
 /// A deterministic future-event list with a simulation clock.
@@ -98,8 +81,8 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, which must not be before the clock.
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        let entry = self.entry(time, event);
-        self.heap.push(entry.key(), entry.event);
+        let key = self.key(time);
+        self.heap.push(key, event);
     }
 
     /// Schedules `event` at `time` in FIFO lane `lane` (any small number; lanes are created on
@@ -107,24 +90,24 @@ impl<E> EventQueue<E> {
     /// within the lane; an event earlier than the lane's last goes to the heap instead, so the
     /// order is right whatever the caller does.
     pub fn schedule_in_lane(&mut self, lane: usize, time: SimTime, event: E) {
-        let entry = self.entry(time, event);
-        let key = entry.key();
+        let key = self.key(time);
         if lane >= self.lanes.len() {
             self.lanes.resize_with(lane + 1, VecDeque::new);
             self.fronts.resize(lane + 1, EMPTY);
         }
         let queue = &mut self.lanes[lane];
         match queue.back() {
-            Some(&(last, _)) if last > key => self.heap.push(key, entry.event),
-            Some(_) => queue.push_back((key, entry.event)),
+            Some(&(last, _)) if last > key => self.heap.push(key, event),
+            Some(_) => queue.push_back((key, event)),
             None => {
-                queue.push_back((key, entry.event));
+                queue.push_back((key, event));
                 self.fronts[lane] = key;
             }
         }
     }
 
-    fn entry(&mut self, time: SimTime, event: E) -> Entry<E> {
+    /// The key of an event at `time`, taking the next sequence number.
+    fn key(&mut self, time: SimTime) -> u128 {
         assert!(
             time >= self.now,
             "event scheduled in the past: {time} < now {}",
@@ -132,7 +115,7 @@ impl<E> EventQueue<E> {
         );
         let seq = self.next_seq;
         self.next_seq = seq.checked_add(1).expect("event sequence counter wrapped");
-        Entry { time, seq, event }
+        (u128::from(time.0) << 64) | u128::from(seq)
     }
 
     /// The earliest event's key and where it is: [`HEAP`] or a lane's index.
@@ -148,8 +131,7 @@ impl<E> EventQueue<E> {
 
     /// The time of the next event, if any, without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.earliest()
-            .map(|(key, _)| Entry::<()>::from_key(key, ()).time)
+        self.earliest().map(|(key, _)| time_of(key))
     }
 
     /// Removes the earliest event, advances the clock to its time and returns both.
@@ -174,8 +156,8 @@ impl<E> EventQueue<E> {
     ) -> Option<(SimTime, E)> {
         loop {
             let (key, source) = self.earliest()?;
-            let entry = Entry::from_key(key, ());
-            if entry.time >= end {
+            let time = time_of(key);
+            if time >= end {
                 return None;
             }
             let event = if source == HEAP {
@@ -189,10 +171,10 @@ impl<E> EventQueue<E> {
                 }
                 event
             };
-            debug_assert!(entry.time >= self.now, "time went backwards");
-            self.now = entry.time;
+            debug_assert!(time >= self.now, "time went backwards");
+            self.now = time;
             self.popped += 1;
-            return Some((entry.time, event));
+            return Some((time, event));
         }
     }
 }

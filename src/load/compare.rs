@@ -100,8 +100,8 @@ impl RunView {
     }
 
     fn number(&self, path: &str) -> Option<f64> {
-        path.split('.')
-            .try_fold(&self.summary, |v, k| v.get(k))
+        crate::check::eval::lookup(&self.summary, path)
+            .ok()
             .and_then(Value::as_f64)
     }
 
