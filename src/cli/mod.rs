@@ -110,7 +110,7 @@ pub struct LimitArgs {
     pub max_events: Option<u64>,
     /// Stop each run after this much wall-clock time (e.g. `90s`, `10m`) with partial results,
     /// marked `partial = true` in summary.json (`simulator.wall_budget`).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
     pub budget: Option<String>,
     /// Check the model's invariants (conservation, capacity, dyno states) every simulated
     /// second; a broken one stops the run with an error (`simulator.check_invariants`).
@@ -137,6 +137,15 @@ fn max_events_override(n: Option<u64>) -> Vec<String> {
     n.map(|n| format!("simulator.max_events={n}"))
         .into_iter()
         .collect()
+}
+
+/// `--budget`: a duration of more than zero, kept as written (it becomes an override).
+fn parse_budget(text: &str) -> Result<String, String> {
+    match crate::scenario::units::parse_duration(text) {
+        Ok(d) if d.as_nanos() > 0 => Ok(text.to_string()),
+        Ok(_) => Err("the budget must be more than 0s".to_string()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A count on the command line: `2000000000`, `2_000_000_000` or `2e9`.

@@ -162,6 +162,27 @@ fn max_events_lowers_and_raises_the_limit_from_the_command_line_and_the_file() {
 }
 
 #[test]
+fn bad_budgets_are_input_errors_naming_the_flag_or_key() {
+    let dir = TempDir::new().unwrap();
+    for (args, says) in [
+        (vec!["run", "--budget", "soon"], "--budget"),
+        (vec!["run", "--budget", "0s"], "more than 0s"),
+        (vec!["run", "--budget=-5s"], "negative"),
+        (
+            vec!["run", "--set", "simulator.wall_budget=0s"],
+            "`simulator.wall_budget` must be more than 0s",
+        ),
+    ] {
+        let out_dir = dir.path().join("bad-budget");
+        let out = quick(&args, &out_dir);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: no {says:?} in {err}");
+        assert!(!out_dir.exists(), "{args:?}: nothing written");
+    }
+}
+
+#[test]
 fn a_wall_clock_budget_stops_the_run_with_partial_results() {
     // The 24-hour quickstart takes seconds; a 200 ms budget stops it early.
     let dir = TempDir::new().unwrap();
