@@ -7,6 +7,6 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use queue::EventQueue;
+pub use queue::{Due, EventQueue};
 pub use rng::{Stream, stream};
 pub use time::{NANOS_PER_MILLI, NANOS_PER_SEC, SimDuration, SimTime, round_to_u64};

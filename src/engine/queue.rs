@@ -91,10 +91,7 @@ impl<E> EventQueue<E> {
     /// order is right whatever the caller does.
     pub fn schedule_in_lane(&mut self, lane: usize, time: SimTime, event: E) {
         let key = self.key(time);
-        if lane >= self.lanes.len() {
-            self.lanes.resize_with(lane + 1, VecDeque::new);
-            self.fronts.resize(lane + 1, EMPTY);
-        }
+        self.ensure_lane(lane);
         let queue = &mut self.lanes[lane];
         match queue.back() {
             Some(&(last, _)) if last > key => self.heap.push(key, event),
@@ -103,6 +100,44 @@ impl<E> EventQueue<E> {
                 queue.push_back((key, event));
                 self.fronts[lane] = key;
             }
+        }
+    }
+
+    /// Makes lane `lane` an *owner-kept* lane, or refills it: it holds at most one event, the
+    /// earliest of a list its owner keeps elsewhere (its key from [`EventQueue::reserve`]).
+    /// The owner may leave a front in place after it stopped mattering (a timeout whose request
+    /// was answered): when it comes due, the owner's verdict ([`Due::Replaced`]) drops it and
+    /// names the list's new front. After a live front is popped the lane is empty until the
+    /// owner sets it again. Such a lane is not used with [`EventQueue::schedule_in_lane`].
+    pub fn set_lane_front(&mut self, lane: usize, front: Option<(u128, E)>) {
+        self.ensure_lane(lane);
+        let queue = &mut self.lanes[lane];
+        queue.clear();
+        self.fronts[lane] = match front {
+            Some((key, event)) => {
+                assert!(time_of(key) >= self.now, "a lane front in the past");
+                queue.push_back((key, event));
+                key
+            }
+            None => EMPTY,
+        };
+    }
+
+    /// True when lane `lane` holds no event.
+    pub fn lane_is_empty(&self, lane: usize) -> bool {
+        self.fronts.get(lane).is_none_or(|&key| key == EMPTY)
+    }
+
+    /// The key of an event at `time` that will be given to [`EventQueue::set_lane_front`]
+    /// later: it takes its place in the (time, insertion) order now.
+    pub fn reserve(&mut self, time: SimTime) -> u128 {
+        self.key(time)
+    }
+
+    fn ensure_lane(&mut self, lane: usize) {
+        if lane >= self.lanes.len() {
+            self.lanes.resize_with(lane + 1, VecDeque::new);
+            self.fronts.resize(lane + 1, EMPTY);
         }
     }
 
@@ -142,17 +177,18 @@ impl<E> EventQueue<E> {
     /// As [`EventQueue::pop`] when the earliest event is before `end`; otherwise leaves it and
     /// returns `None`.
     pub fn pop_before(&mut self, end: SimTime) -> Option<(SimTime, E)> {
-        self.pop_live_before(end, |_| false)
+        self.pop_live_before(end, |_| Due::Live)
     }
 
-    /// As [`EventQueue::pop_before`], first dropping lane events that `cancelled` says no
-    /// longer matter (a timeout whose request was answered): a lane cannot remove an event from
-    /// its middle when it is cancelled, so it is dropped when it comes to the front. Dropped
-    /// events do not move the clock and are not counted in [`EventQueue::events_processed`].
+    /// As [`EventQueue::pop_before`], first asking `due` about each lane event that comes to
+    /// the front: a lane cannot remove an event from its middle when it stops mattering (a
+    /// timeout whose request was answered), so it is dropped when it comes due
+    /// ([`Due::Cancelled`], or [`Due::Replaced`] for an owner-kept lane). Dropped events do not
+    /// move the clock and are not counted in [`EventQueue::events_processed`].
     pub fn pop_live_before(
         &mut self,
         end: SimTime,
-        cancelled: impl Fn(&E) -> bool,
+        mut due: impl FnMut(&E) -> Due<E>,
     ) -> Option<(SimTime, E)> {
         loop {
             let (key, source) = self.earliest()?;
@@ -166,10 +202,15 @@ impl<E> EventQueue<E> {
                 let lane = &mut self.lanes[source];
                 let (_, event) = lane.pop_front()?;
                 self.fronts[source] = lane.front().map_or(EMPTY, |&(k, _)| k);
-                if cancelled(&event) {
-                    continue;
+                match due(&event) {
+                    Due::Live => event,
+                    Due::Cancelled => continue,
+                    Due::Replaced(front) => {
+                        debug_assert!(front.as_ref().is_none_or(|(k, _)| *k >= key));
+                        self.set_lane_front(source, front);
+                        continue;
+                    }
                 }
-                event
             };
             debug_assert!(time >= self.now, "time went backwards");
             self.now = time;
@@ -177,6 +218,16 @@ impl<E> EventQueue<E> {
             return Some((time, event));
         }
     }
+}
+
+/// The owner's verdict on a lane event that came due ([`EventQueue::pop_live_before`]).
+pub enum Due<E> {
+    /// It happens.
+    Live,
+    /// It no longer matters: dropped unseen.
+    Cancelled,
+    /// It no longer matters, and the owner-kept lane's front is now this one (or none).
+    Replaced(Option<(u128, E)>),
 }
 
 #[cfg(test)]
@@ -259,5 +310,37 @@ mod tests {
         assert!(popped > 5_000);
         assert!(with_lanes.is_empty());
         assert_eq!(with_lanes.events_processed(), heap_only.events_processed());
+    }
+
+    #[test]
+    fn an_owner_kept_lane_holds_its_lists_front_and_stale_fronts_are_replaced() {
+        // The owner's list: timers at 10, 20, 30 with their reserved keys; the one at 10 is
+        // cancelled after it became the lane's front, so it must be replaced by 20 unseen.
+        let mut q = EventQueue::new();
+        let keys: Vec<u128> = [10, 20, 30].map(|t| q.reserve(SimTime(t))).to_vec();
+        q.schedule(SimTime(20), "heap at 20");
+        assert!(q.lane_is_empty(0));
+        q.set_lane_front(0, Some((keys[0], "timer 10")));
+        assert!(!q.lane_is_empty(0));
+        let mut list = vec![(keys[1], "timer 20"), (keys[2], "timer 30")];
+        let mut verdict = |e: &&str| match *e {
+            "timer 10" => Due::Replaced(Some(list.remove(0))),
+            _ => Due::Live,
+        };
+        // The timer at 20 was reserved before the heap event at 20: it comes first.
+        assert_eq!(
+            q.pop_live_before(SimTime(100), &mut verdict),
+            Some((SimTime(20), "timer 20"))
+        );
+        assert_eq!(
+            q.events_processed(),
+            1,
+            "the replaced front is not an event"
+        );
+        assert!(q.lane_is_empty(0), "a live front leaves the lane empty");
+        assert_eq!(q.pop(), Some((SimTime(20), "heap at 20")));
+        q.set_lane_front(0, Some(list.remove(0)));
+        assert_eq!(q.pop(), Some((SimTime(30), "timer 30")));
+        assert_eq!(q.pop(), None);
     }
 }

@@ -18,7 +18,7 @@ use crate::model::codes::ErrorCode;
 use crate::model::dyno::{Admission, DynoState};
 use crate::model::observe::RequestEnd;
 use crate::model::request::{NO_DYNO, Request, Stage};
-use crate::model::sim::{Event, ROUTER_TIMEOUT_LANE, Simulation};
+use crate::model::sim::{Event, ROUTER_TIMEOUT_LANE, Simulation, next_router_timeout};
 use crate::scenario::{AddonKind, Hold, Runtime};
 
 impl Simulation<'_> {
@@ -85,12 +85,16 @@ impl Simulation<'_> {
         // The router's timeout runs from arrival, time held included: facts §3.1 reports H12s
         // during restarts without preboot ([3P]); the documented 30 s window (§1.3) starts when
         // the request reaches the dyno, which is the same moment for requests not held.
-        // Timeouts come a fixed delay after arrival: each delay has its own FIFO lane.
-        self.queue.schedule_in_lane(
-            ROUTER_TIMEOUT_LANE,
-            now + self.scenario.router.timeout,
-            Event::Timeout { handle },
-        );
+        // Router timeouts come a fixed delay after arrival, so they fall due in arrival order:
+        // the request slab keeps them as a list, and the queue holds only the first.
+        // An answered request leaves the list at once, but its timeout may stay the lane's
+        // front until it comes due (then the list's head replaces it, unseen).
+        let key = self.queue.reserve(now + self.scenario.router.timeout);
+        if self.requests.add_deadline(handle, key) && self.queue.lane_is_empty(ROUTER_TIMEOUT_LANE)
+        {
+            self.queue
+                .set_lane_front(ROUTER_TIMEOUT_LANE, Some((key, Event::Timeout { handle })));
+        }
         if let Some((lane, timeout)) = self.classes[c].client_timeout {
             self.queue
                 .schedule_in_lane(lane, now + timeout, Event::ClientTimeout { handle });
@@ -442,6 +446,9 @@ impl Simulation<'_> {
             Some(r) if !r.answered => self.answer(now, handle, Err(ErrorCode::H12)),
             _ => {}
         }
+        // The popped timeout left the queue: the next one due takes its place.
+        let front = next_router_timeout(&self.requests);
+        self.queue.set_lane_front(ROUTER_TIMEOUT_LANE, front);
     }
 
     pub(crate) fn on_client_timeout(&mut self, now: SimTime, handle: u64) {
@@ -475,10 +482,12 @@ impl Simulation<'_> {
         debug_assert!(!r.answered, "a request is answered once");
         r.answered = true;
         let (c, d, counted, attempt) = (r.class as usize, r.dyno, r.counted, r.attempt);
+        let arrival = r.arrival;
+        self.requests.drop_deadline(handle);
         let a = self.classes[c].app;
         if let Some(o) = self.observer.as_deref_mut() {
             o.request_ended(&RequestEnd {
-                arrival: r.arrival,
+                arrival,
                 ended: now,
                 app: a as u32,
                 class_in_app: self.classes[c].index_in_app as u32,

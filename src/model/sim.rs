@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::engine::{EventQueue, NANOS_PER_SEC, SimDuration, SimTime, Stream, stream};
+use crate::engine::{Due, EventQueue, NANOS_PER_SEC, SimDuration, SimTime, Stream, stream};
 use crate::metrics::operations::OpRecorder;
 use crate::metrics::{JobRow, LatencyStats, ProcessRow, SeriesAccumulator, SeriesSink};
 use crate::model::arrival::ArrivalGen;
@@ -229,8 +229,16 @@ pub struct Simulation<'s> {
     check: bool,
 }
 
-/// The event-queue lane of router timeouts (one fixed delay after every arrival).
+/// The event-queue lane of router timeouts: an owner-kept lane holding the next one due (the
+/// request slab's deadline list has the rest; see [`crate::model::request`]).
 pub(crate) const ROUTER_TIMEOUT_LANE: usize = 0;
+
+/// The router timeout due next, as the front of its lane.
+pub(crate) fn next_router_timeout(requests: &Requests) -> Option<(u128, Event)> {
+    requests
+        .first_deadline()
+        .map(|(key, handle)| (key, Event::Timeout { handle }))
+}
 
 /// A class's client timeout with its lane, and its arrival lane.
 type ClassLanes = (Option<(usize, SimDuration)>, Option<usize>);
@@ -540,10 +548,11 @@ impl<'s> Simulation<'s> {
             // A timeout whose request was answered is a cancelled timer, not an event.
             let requests = &self.requests;
             let next = self.queue.pop_live_before(self.end, |e| match *e {
-                Event::Timeout { handle } | Event::ClientTimeout { handle } => {
-                    requests.get(handle).is_none_or(|r| r.answered)
+                Event::Timeout { handle } if requests.is_answered(handle) => {
+                    Due::Replaced(next_router_timeout(requests))
                 }
-                _ => false,
+                Event::ClientTimeout { handle } if requests.is_answered(handle) => Due::Cancelled,
+                _ => Due::Live,
             });
             let Some((now, event)) = next else {
                 break;
