@@ -244,7 +244,7 @@ pub(crate) fn next_router_timeout(requests: &Requests) -> Option<(u128, Event)> 
 type ClassLanes = (Option<(usize, SimDuration)>, Option<usize>);
 
 /// The event-queue lanes of each class's client timeout (one lane per distinct delay, after
-/// the router's) and of its arrivals (one lane per class, after those, for the first
+/// the router's) and of its arrivals (one single lane per class, after those, for the first
 /// [`ARRIVAL_LANES`] classes; the others' arrivals go to the heap).
 fn lanes(scenario: &Scenario) -> Vec<ClassLanes> {
     let mut delays: Vec<SimDuration> = Vec::new();
@@ -705,7 +705,7 @@ impl<'s> Simulation<'s> {
                 epoch: class.arrival_epoch,
             };
             match class.arrival_lane {
-                Some(lane) => self.queue.schedule_in_lane(lane, t, event),
+                Some(lane) => self.queue.schedule_in_slot(lane, t, event),
                 None => self.queue.schedule(t, event),
             }
         }
