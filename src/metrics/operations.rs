@@ -236,12 +236,20 @@ impl OpRecorder {
     }
 
     /// A request of `app` ended at `t`: with its latency, or failed with a code.
+    #[inline]
     pub fn request_ended(
         &mut self,
         app: usize,
         t: SimTime,
         outcome: Result<SimDuration, ErrorCode>,
     ) {
+        // Most requests end with no operation on their app's timeline: one check, no call.
+        if !self.by_app[app].is_empty() {
+            self.attribute(app, t, outcome);
+        }
+    }
+
+    fn attribute(&mut self, app: usize, t: SimTime, outcome: Result<SimDuration, ErrorCode>) {
         for &i in &self.by_app[app] {
             let o = &mut self.ops[i];
             if o.attributes(t) {
