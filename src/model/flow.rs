@@ -286,7 +286,11 @@ impl Simulation<'_> {
             self.end_at_dyno(now, handle, ErrorCode::ExternalRefused);
             return false;
         }
-        self.acquire_connections(now, handle);
+        if spec.addons.is_empty() {
+            self.serve(now, handle, 0);
+        } else {
+            self.acquire_connections(now, handle);
+        }
         true
     }
 
@@ -312,10 +316,17 @@ impl Simulation<'_> {
             pool.free -= 1;
             held += 1;
         }
+        self.serve(now, handle, held as u8);
+    }
+
+    /// Request `handle` holds all its `connections`: it is served, and its completion and the
+    /// release of each connection are scheduled.
+    fn serve(&mut self, now: SimTime, handle: u64, connections: u8) {
         let r = self.requests.get_mut(handle).expect("held");
-        r.connections = held as u8;
+        r.connections = connections;
         r.stage = Stage::Serving;
-        let d = r.dyno as usize;
+        let (c, d) = (r.class as usize, r.dyno as usize);
+        let (a, spec) = (self.classes[c].app, self.classes[c].spec);
         let speed = self.dynos[d].speed;
         let compute = if speed == 1.0 {
             r.service
