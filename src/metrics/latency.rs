@@ -327,14 +327,19 @@ mod tests {
                 .map(|v| (v.value_iterated_to(), v.count_at_value()))
                 .collect()
         };
-        let ns = [0, 1, 999, 1_000, 1_999, 2_000, 2_001, 0, 0, 5_000_000, 7, 1_500];
+        let ns = [
+            0, 1, 999, 1_000, 1_999, 2_000, 2_001, 0, 0, 5_000_000, 7, 1_500,
+        ];
         let (mut stats, mut other) = (LatencyStats::new(), LatencyStats::new());
         let mut plain = growing_histogram(3);
         for (i, &v) in ns.iter().enumerate() {
             if i % 3 == 0 { &mut other } else { &mut stats }.record(SimDuration(v));
             record_us(&mut plain, (v / 1_000).max(1));
         }
-        assert!(stats.floor > 0 && other.floor > 0, "some values were counted aside");
+        assert!(
+            stats.floor > 0 && other.floor > 0,
+            "some values were counted aside"
+        );
         stats.merge(&other);
         assert_eq!(rows(&stats.histogram()), rows(&plain));
         assert_eq!(stats.histogram().len(), ns.len() as u64);

@@ -54,8 +54,11 @@ struct Slot {
     /// The neighbours in the deadline list ([`NIL`] at its ends).
     prev: u32,
     next: u32,
-    /// The key of its router timeout in the event queue, while it is in the deadline list.
-    deadline: Option<u128>,
+    /// In the deadline list.
+    listed: bool,
+    /// The key of its router timeout in the event queue, while it is in the deadline list (a
+    /// flag beside a bare key keeps a slot at 64 bytes, where an `Option<u128>` takes 32).
+    deadline: u128,
     request: Option<Request>,
 }
 
@@ -101,7 +104,7 @@ impl Requests {
         match self.free.pop() {
             Some(i) => {
                 let slot = &mut self.slots[i as usize];
-                debug_assert!(slot.request.is_none() && slot.deadline.is_none());
+                debug_assert!(slot.request.is_none() && !slot.listed);
                 slot.request = Some(request);
                 handle(i, slot.generation)
             }
@@ -112,7 +115,8 @@ impl Requests {
                     generation: 0,
                     prev: NIL,
                     next: NIL,
-                    deadline: None,
+                    listed: false,
+                    deadline: 0,
                     request: Some(request),
                 });
                 handle(i, 0)
@@ -158,7 +162,7 @@ impl Requests {
         let (i, generation) = split(h);
         let slot = &mut self.slots[i as usize];
         assert_eq!(slot.generation, generation, "stale request handle");
-        debug_assert!(slot.deadline.is_none(), "a request leaves once answered");
+        debug_assert!(!slot.listed, "a request leaves once answered");
         let r = slot.request.take().expect("request present");
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(i);
@@ -174,14 +178,14 @@ impl Requests {
         debug_assert!(self.get(h).is_some(), "a live request");
         let tail = self.tail;
         let slot = &mut self.slots[i as usize];
-        debug_assert!(slot.deadline.is_none(), "one deadline per request");
-        (slot.deadline, slot.prev, slot.next) = (Some(key), tail, NIL);
+        debug_assert!(!slot.listed, "one deadline per request");
+        (slot.listed, slot.deadline, slot.prev, slot.next) = (true, key, tail, NIL);
         self.tail = i;
         if tail == NIL {
             self.head = i;
             true
         } else {
-            debug_assert!(self.slots[tail as usize].deadline.is_some_and(|k| k <= key));
+            debug_assert!(self.slots[tail as usize].deadline <= key);
             self.slots[tail as usize].next = i;
             false
         }
@@ -192,9 +196,10 @@ impl Requests {
         let (i, generation) = split(h);
         let slot = &mut self.slots[i as usize];
         debug_assert_eq!(slot.generation, generation, "stale request handle");
-        if slot.deadline.take().is_none() {
+        if !slot.listed {
             return;
         }
+        slot.listed = false;
         let (prev, next) = (slot.prev, slot.next);
         match prev {
             NIL => self.head = next,
@@ -209,7 +214,8 @@ impl Requests {
     /// The next router timeout due: its event-queue key and the request's handle.
     pub fn first_deadline(&self) -> Option<(u128, u64)> {
         let slot = self.slots.get(self.head as usize)?;
-        Some((slot.deadline?, handle(self.head, slot.generation)))
+        debug_assert!(slot.listed);
+        Some((slot.deadline, handle(self.head, slot.generation)))
     }
 
     /// Every request held, in slot order (deterministic).
@@ -255,6 +261,11 @@ mod tests {
         assert!(r.get_mut(b).is_some());
         assert_eq!(r.len(), 1);
         assert_eq!(r.slots.len(), 1, "memory follows requests in flight");
+        assert_eq!(
+            std::mem::size_of::<Slot>(),
+            64,
+            "a slot fills one cache line"
+        );
     }
 
     #[test]
