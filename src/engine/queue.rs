@@ -166,6 +166,11 @@ impl<E> EventQueue<E> {
         };
     }
 
+    /// The key of lane `lane`'s front event, if it holds one.
+    pub fn lane_front(&self, lane: usize) -> Option<u128> {
+        self.fronts.get(lane).copied().filter(|&key| key != EMPTY)
+    }
+
     /// True when lane `lane` holds no event.
     pub fn lane_is_empty(&self, lane: usize) -> bool {
         self.fronts.get(lane).is_none_or(|&key| key == EMPTY)

@@ -13,12 +13,15 @@
 //!   routable dynos, each once.
 //! - No request is served by a dyno that is not up (or draining): a request in service is in
 //!   its dyno's slots, and its dyno is up or stopping.
+//! - Every unanswered request's router timeout is pending: the deadline list holds exactly the
+//!   unanswered requests, in the order their timeouts fall due, and the event queue's timeout
+//!   lane holds a front no later than the list's first.
 //! - Time never goes backwards: the event queue refuses to schedule into the past
 //!   ([`crate::engine::EventQueue::schedule`]).
 
 use crate::model::dyno::DynoState;
 use crate::model::request::{NO_DYNO, Stage};
-use crate::model::sim::{RunError, Simulation};
+use crate::model::sim::{ROUTER_TIMEOUT_LANE, RunError, Simulation};
 
 impl Simulation<'_> {
     /// Checks every invariant; the first broken one is the error.
@@ -39,6 +42,36 @@ impl Simulation<'_> {
         self.conservation()
             .or_else(|| self.capacity())
             .or_else(|| self.service_places())
+            .or_else(|| self.router_timeouts())
+    }
+
+    /// No unanswered request can miss its router timeout (H12).
+    fn router_timeouts(&self) -> Option<String> {
+        let (mut listed, mut last) = (0usize, 0u128);
+        for (key, h) in self.requests.deadlines() {
+            if self.requests.is_answered(h) {
+                return Some(format!(
+                    "request {h:#x} waits for its router timeout but was answered"
+                ));
+            }
+            if key < last {
+                return Some("the router timeouts are out of order".into());
+            }
+            (listed, last) = (listed + 1, key);
+        }
+        let unanswered = self.requests.iter().filter(|r| !r.answered).count();
+        if listed != unanswered {
+            return Some(format!(
+                "{unanswered} requests are unanswered but {listed} wait for a router timeout"
+            ));
+        }
+        let front = self.queue.lane_front(ROUTER_TIMEOUT_LANE);
+        match self.requests.first_deadline() {
+            Some((first, _)) if front.is_none_or(|f| f > first) => {
+                Some("the next router timeout is not in the event queue".into())
+            }
+            _ => None,
+        }
     }
 
     /// Requests and jobs are neither lost nor counted twice.
@@ -265,6 +298,46 @@ service = "50ms"
             m.contains("is down but holds 0 in slots and 1 in its backlog"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn a_request_without_its_router_timeout_is_caught() {
+        use crate::engine::{SimDuration, SimTime};
+        use crate::model::request::Request;
+        let request = Request {
+            arrival: SimTime::ZERO,
+            service: SimDuration(1),
+            class: 0,
+            dyno: NO_DYNO,
+            answered: false,
+            counted: true,
+            attempt: 0,
+            stage: Stage::Held,
+            connections: 0,
+        };
+        let arrived = |sim: &mut Simulation| {
+            sim.classes[0].counts.total += 1;
+            sim.classes[0].live += 1;
+            sim.requests.insert(request.clone())
+        };
+        let m = broken(|sim| {
+            arrived(sim);
+        });
+        assert!(m.contains("1 requests are unanswered but 0 wait"), "{m}");
+        let m = broken(|sim| {
+            let h = arrived(sim);
+            let key = sim.queue.reserve(SimTime(30));
+            sim.requests.add_deadline(h, key);
+        });
+        assert!(m.contains("not in the event queue"), "{m}");
+        let m = broken(|sim| {
+            let h = arrived(sim);
+            sim.requests.add_deadline(h, 5);
+            sim.requests.get_mut(h).expect("held").answered = true;
+            sim.classes[0].live -= 1;
+            sim.classes[0].counts.failed_by_code[0] += 1;
+        });
+        assert!(m.contains("was answered"), "{m}");
     }
 
     #[test]

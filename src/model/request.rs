@@ -218,6 +218,19 @@ impl Requests {
         Some((slot.deadline, handle(self.head, slot.generation)))
     }
 
+    /// The deadline list from its head: each listed request's timeout key and handle (for the
+    /// invariants; it stops after as many steps as there are slots, even if the list is broken).
+    pub fn deadlines(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
+        let mut at = self.head;
+        std::iter::from_fn(move || {
+            let slot = self.slots.get(at as usize)?;
+            let item = (slot.deadline, handle(at, slot.generation));
+            at = slot.next;
+            Some(item)
+        })
+        .take(self.slots.len())
+    }
+
     /// Every request held, in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = &Request> {
         self.slots.iter().filter_map(|s| s.request.as_ref())
@@ -287,8 +300,10 @@ mod tests {
         assert!(!r.add_deadline(h4, 20));
         r.drop_deadline(hs[1]);
         assert_eq!(r.first_deadline(), Some((20, h4)));
+        assert_eq!(r.deadlines().collect::<Vec<_>>(), vec![(20, h4)]);
         r.drop_deadline(h4);
         assert_eq!(r.first_deadline(), None);
+        assert_eq!(r.deadlines().count(), 0);
         assert!(r.add_deadline(hs[3], 30), "an empty list starts again");
         assert_eq!(r.first_deadline(), Some((30, hs[3])));
     }
