@@ -311,23 +311,12 @@ service = "50ms"
 
     #[test]
     fn a_request_without_its_router_timeout_is_caught() {
-        use crate::engine::{SimDuration, SimTime};
+        use crate::engine::SimTime;
         use crate::model::request::Request;
-        let request = Request {
-            arrival: SimTime::ZERO,
-            service: SimDuration(1),
-            class: 0,
-            dyno: NO_DYNO,
-            answered: false,
-            counted: true,
-            attempt: 0,
-            stage: Stage::Held,
-            connections: 0,
-        };
         let arrived = |sim: &mut Simulation| {
             sim.classes[0].counts.total += 1;
             sim.classes[0].live += 1;
-            sim.requests.insert(request.clone())
+            sim.requests.insert(Request::for_test(Stage::Held))
         };
         let m = broken(|sim| {
             arrived(sim);

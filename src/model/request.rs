@@ -246,10 +246,9 @@ fn split(h: u64) -> (u32, u32) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req() -> Request {
+impl Request {
+    /// A counted, unanswered first attempt of class 0 that arrived at time zero, for tests.
+    pub(crate) fn for_test(stage: Stage) -> Request {
         Request {
             arrival: SimTime(0),
             service: SimDuration(1),
@@ -258,9 +257,18 @@ mod tests {
             answered: false,
             counted: true,
             attempt: 0,
-            stage: Stage::Queued,
+            stage,
             connections: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> Request {
+        Request::for_test(Stage::Queued)
     }
 
     #[test]
