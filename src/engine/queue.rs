@@ -32,7 +32,7 @@ const HEAP: usize = usize::MAX;
 const EMPTY: u128 = u128::MAX;
 
 /// The time of an event's key (`time · 2⁶⁴ + seq`: one number in the order of (time, seq)).
-fn time_of(key: u128) -> SimTime {
+pub fn time_of(key: u128) -> SimTime {
     SimTime((key >> 64) as u64)
 }
 
@@ -169,11 +169,6 @@ impl<E> EventQueue<E> {
     /// The key of lane `lane`'s front event, if it holds one.
     pub fn lane_front(&self, lane: usize) -> Option<u128> {
         self.fronts.get(lane).copied().filter(|&key| key != EMPTY)
-    }
-
-    /// True when lane `lane` holds no event.
-    pub fn lane_is_empty(&self, lane: usize) -> bool {
-        self.fronts.get(lane).is_none_or(|&key| key == EMPTY)
     }
 
     /// The key of an event at `time` that will be given to [`EventQueue::set_lane_front`]
@@ -387,9 +382,9 @@ mod tests {
         let mut q = EventQueue::new();
         let keys: Vec<u128> = [10, 20, 30].map(|t| q.reserve(SimTime(t))).to_vec();
         q.schedule(SimTime(20), "heap at 20");
-        assert!(q.lane_is_empty(0));
+        assert!(q.lane_front(0).is_none());
         q.set_lane_front(0, Some((keys[0], "timer 10")));
-        assert!(!q.lane_is_empty(0));
+        assert!(q.lane_front(0).is_some());
         let mut list = vec![(keys[1], "timer 20"), (keys[2], "timer 30")];
         let mut verdict = |e: &&str| match *e {
             "timer 10" => Due::Replaced(Some(list.remove(0))),
@@ -405,7 +400,10 @@ mod tests {
             1,
             "the replaced front is not an event"
         );
-        assert!(q.lane_is_empty(0), "a live front leaves the lane empty");
+        assert!(
+            q.lane_front(0).is_none(),
+            "a live front leaves the lane empty"
+        );
         assert_eq!(q.pop(), Some((SimTime(20), "heap at 20")));
         q.set_lane_front(0, Some(list.remove(0)));
         assert_eq!(q.pop(), Some((SimTime(30), "timer 30")));

@@ -90,7 +90,8 @@ impl Simulation<'_> {
         // An answered request leaves the list at once, but its timeout may stay the lane's
         // front until it comes due (then the list's head replaces it, unseen).
         let key = self.queue.reserve(now + self.scenario.router.timeout);
-        if self.requests.add_deadline(handle, key) && self.queue.lane_is_empty(ROUTER_TIMEOUT_LANE)
+        if self.requests.add_deadline(handle, key)
+            && self.queue.lane_front(ROUTER_TIMEOUT_LANE).is_none()
         {
             self.queue
                 .set_lane_front(ROUTER_TIMEOUT_LANE, Some((key, Event::Timeout { handle })));

@@ -19,6 +19,7 @@
 //! - Time never goes backwards: the event queue refuses to schedule into the past
 //!   ([`crate::engine::EventQueue::schedule`]).
 
+use crate::engine::queue::time_of;
 use crate::model::dyno::DynoState;
 use crate::model::request::{NO_DYNO, Stage};
 use crate::model::sim::{ROUTER_TIMEOUT_LANE, RunError, Simulation};
@@ -67,7 +68,7 @@ impl Simulation<'_> {
         }
         // Seconds close after an event is popped and before it is handled: a timeout due now
         // may have just left the lane, and its request is answered next.
-        let just_popped = |key: u128| (key >> 64) as u64 == self.queue.now().as_nanos();
+        let just_popped = |key: u128| time_of(key) == self.queue.now();
         match (
             self.requests.first_deadline(),
             self.queue.lane_front(ROUTER_TIMEOUT_LANE),

@@ -300,8 +300,7 @@ impl Simulation<'_> {
         let dyno = &self.dynos[d as usize];
         match dyno.state {
             DynoState::Stopping if dyno.is_idle() => self.go_down(d, now),
-            // Most runs have no jobs: no call on every request's completion for them.
-            DynoState::Up if !self.job_kinds.is_empty() => self.pull_jobs(now, d),
+            DynoState::Up => self.pull_jobs(now, d),
             _ => {}
         }
     }
