@@ -5,20 +5,27 @@
 //! Keys and values live in separate arrays, so a node's four children's keys are 64 contiguous
 //! bytes, and the smallest of them is found by a tournament whose comparisons select instead of
 //! branching (which child is smallest is as random as the keys: a branch on it is mispredicted
-//! about half the time). Moving to that layout took the reference model from 0.70-0.71× to
-//! 0.75× the yardstick (`cargo bench --bench engine`). Measured and dropped: eight children
-//! per node (no faster), a bottom-up pop (slower: 0.72-0.73×) and a radix heap (no faster, and
-//! more instructions).
+//! about half the time). The keys end in four padding keys larger than any key, so every
+//! node with children has four to compare. That layout took the reference model from
+//! 0.70-0.71× to 0.76-0.77× the yardstick (`cargo bench --bench engine`). Measured and dropped:
+//! eight children per node (no faster), a bottom-up pop (slower: 0.72-0.73×) and a radix heap
+//! (no faster, and more instructions).
 //! Keys are unique in the event queue (they end in a sequence number), so the order is total.
 
 /// Children per node.
 const D: usize = 4;
 
-/// A min-heap on `u128` keys.
+/// The key of no entry: the padding after the last key.
+const PAD: u128 = u128::MAX;
+
+/// A min-heap on `u128` keys (below `u128::MAX`).
 ///
 /// Keys and values are kept apart, so a node's four children's keys are 64 contiguous bytes,
 /// and the smallest of four is picked by comparisons whose results select rather than branch.
+/// The keys end in [`D`] padding keys, larger than any key, so every node with a child has four
+/// to compare: no count of children to look at.
 pub struct QuadHeap<V> {
+    /// The entries' keys in heap order, then `D` × [`PAD`].
     keys: Vec<u128>,
     values: Vec<V>,
 }
@@ -26,7 +33,7 @@ pub struct QuadHeap<V> {
 impl<V> Default for QuadHeap<V> {
     fn default() -> Self {
         QuadHeap {
-            keys: Vec::new(),
+            keys: vec![PAD; D],
             values: Vec::new(),
         }
     }
@@ -35,25 +42,26 @@ impl<V> Default for QuadHeap<V> {
 impl<V> QuadHeap<V> {
     /// Entries held.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.values.len()
     }
 
     /// True when it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.values.is_empty()
     }
 
     /// The smallest key, if any.
     #[inline]
     pub fn peek_key(&self) -> Option<u128> {
-        self.keys.first().copied()
+        (!self.values.is_empty()).then(|| self.keys[0])
     }
 
     /// Adds `value` under `key`.
     pub fn push(&mut self, key: u128, value: V) {
-        let mut i = self.keys.len();
-        self.keys.push(key);
+        assert!(key != PAD, "the largest key is the heap's padding");
+        let mut i = self.values.len();
         self.values.push(value);
+        self.keys.push(PAD);
         // Parents larger than `key` move down into the hole; `key` lands where one is not.
         while i > 0 {
             let parent = (i - 1) / D;
@@ -69,31 +77,25 @@ impl<V> QuadHeap<V> {
 
     /// Removes the entry with the smallest key.
     pub fn pop(&mut self) -> Option<(u128, V)> {
-        let key = self.keys.pop()?;
         let value = self.values.pop()?;
-        if self.keys.is_empty() {
+        let n = self.values.len();
+        // The last entry's key becomes padding, and one padding key goes.
+        let key = std::mem::replace(&mut self.keys[n], PAD);
+        self.keys.pop();
+        if n == 0 {
             return Some((key, value));
         }
         let top = (self.keys[0], std::mem::replace(&mut self.values[0], value));
-        // The last entry sinks from the root: the smaller child moves up into the hole.
-        let n = self.keys.len();
+        // The last entry sinks from the root: the smallest child moves up into the hole. A
+        // node's children past the last entry are padding, never smaller than `key`.
         let mut i = 0;
         loop {
             let first = D * i + 1;
-            let child = match self.keys.get(first..first + D) {
-                Some(four) => first + smallest_of_four(four.try_into().expect("four keys")),
-                None if first < n => {
-                    let rest = &self.keys[first..];
-                    let mut best = 0;
-                    for (c, &k) in rest.iter().enumerate().skip(1) {
-                        if k < rest[best] {
-                            best = c;
-                        }
-                    }
-                    first + best
-                }
-                None => break,
-            };
+            if first >= n {
+                break;
+            }
+            let four: &[u128; D] = self.keys[first..first + D].try_into().expect("four keys");
+            let child = first + smallest_of_four(four);
             if self.keys[child] >= key {
                 break;
             }
@@ -159,6 +161,26 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "the heap's padding")]
+    fn the_largest_key_is_refused() {
+        QuadHeap::default().push(u128::MAX, ());
+    }
+
+    #[test]
+    fn emptied_and_refilled_it_keeps_its_order() {
+        let mut heap = QuadHeap::default();
+        for round in 0..3u128 {
+            for key in (0..37u128).rev() {
+                heap.push(key * 10 + round, key);
+            }
+            let popped: Vec<u128> = std::iter::from_fn(|| heap.pop().map(|(_, v)| v)).collect();
+            assert_eq!(popped, (0..37).collect::<Vec<_>>());
+            assert!(heap.is_empty());
+            assert_eq!(heap.peek_key(), None);
         }
     }
 }
