@@ -22,7 +22,7 @@ const PAD: u128 = u128::MAX;
 ///
 /// Keys and values are kept apart, so a node's four children's keys are 64 contiguous bytes,
 /// and the smallest of four is picked by comparisons whose results select rather than branch.
-/// The keys end in [`D`] padding keys, larger than any key, so every node with a child has four
+/// The keys end in four padding keys, larger than any key, so every node with a child has four
 /// to compare: no count of children to look at.
 pub struct QuadHeap<V> {
     /// The entries' keys in heap order, then `D` × [`PAD`].
