@@ -44,4 +44,5 @@ printf '%-36s %12s %9.3f %14.0f %16s\n' "spacesim sim::run (all features)" \
 printf '%-36s %12s %9.3f %14.0f %16s\n' "yardstick (bare BinaryHeap loop)" \
     "$bare_requests" "$bare_wall" "$bare_rate" "$(ratio "$bare_rate" "$simpy_rate")"
 printf '\nmean response time: SimPy %.4f ms, spacesim %s ms (same model)\n' "$simpy_mean" "$sim_mean"
+printf 'SimPy ran on %s: its speed, and so the ratio, depends on the Python version\n' "$(field python)"
 printf 'spacesim / SimPy: %s (target >= 100x)\n' "$(ratio "$sim_rate" "$simpy_rate")"

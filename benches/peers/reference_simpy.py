@@ -6,12 +6,13 @@ service with a 1 ms mean (80% utilisation). Each request is a SimPy process; its
 (arrival to end of service) is appended to a list. Written the way the SimPy documentation
 writes such models: no vectorised shortcuts, no hand-rolled event loop.
 
-Prints one JSON line: requests (arrivals), completed, mean response time (ms), wall seconds and
-requests per wall-clock second (best of --repeat runs).
+Prints one JSON line: the SimPy and Python versions, requests (arrivals), completed, mean
+response time (ms), wall seconds and requests per wall-clock second (best of --repeat runs).
 """
 
 import argparse
 import json
+import platform
 import random
 import time
 
@@ -71,6 +72,7 @@ def main():
         json.dumps(
             {
                 "simpy": simpy.__version__,
+                "python": f"{platform.python_implementation()} {platform.python_version()}",
                 "simulated_s": args.duration,
                 "requests": requests,
                 "completed": len(times),
