@@ -4,10 +4,14 @@
 //!
 //! The yardstick is the same model as a bare event loop (a `BinaryHeap` of events ordered by
 //! (time, sequence), ChaCha8 streams, an HDR histogram of response times, nothing else): about
-//! what the machine can do. spacesim runs the model through `spacesim::model::sim::run` with every
-//! feature compiled in; its rate is reported as a ratio to the yardstick measured in the same
-//! invocation, the two interleaved, best of `BENCH_REPEAT` (default 5) each. Both mean response
-//! times are printed: the same model must give the same mean (within sampling noise).
+//! what the machine can do. The same bare loop also runs on spacesim's event structures (the next
+//! arrival held apart, departures in spacesim's 4-ary heap): it pops the same events in the same
+//! order, so its results equal the yardstick's exactly, and its rate shows what the event
+//! structure buys, apart from the features. spacesim runs the model through
+//! `spacesim::model::sim::run` with every feature compiled in. Rates are reported as ratios to
+//! the yardstick measured in the same invocation, all interleaved, best of `BENCH_REPEAT`
+//! (default 5) each. The mean response times are printed: the same model must give the same mean
+//! (within sampling noise).
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -23,6 +27,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
+use spacesim::engine::heap::QuadHeap;
 use spacesim::metrics::NullSink;
 use spacesim::model::sim;
 use spacesim::scenario;
@@ -67,18 +72,56 @@ struct Measured {
     mean_ms: f64,
 }
 
+/// The best (shortest) of a benchmark's repetitions.
+struct Best {
+    measured: Option<Measured>,
+    wall_s: f64,
+}
+
+impl Best {
+    fn new() -> Self {
+        Best {
+            measured: None,
+            wall_s: f64::INFINITY,
+        }
+    }
+
+    /// Times `f`, keeping its result and the best wall time so far.
+    fn time(&mut self, f: impl FnOnce() -> Measured) {
+        let (m, wall) = timed(f);
+        self.wall_s = self.wall_s.min(wall);
+        self.measured = Some(m);
+    }
+
+    fn measured(&self) -> &Measured {
+        self.measured.as_ref().expect("ran at least once")
+    }
+
+    fn rate(&self) -> f64 {
+        self.measured().requests as f64 / self.wall_s
+    }
+
+    fn row(&self, name: &str, yardstick: &Best) -> Row {
+        Row {
+            name: name.into(),
+            requests: self.measured().requests,
+            wall_s: self.wall_s,
+            ratio: Some(self.rate() / yardstick.rate()),
+        }
+    }
+}
+
 fn main() {
     let text = reference_scenario();
     let s = scenario::parse(&text, "reference.toml", Path::new("."), None).expect("valid");
     let n = repetitions(5);
-    let (mut bare_best, mut sim_best) = (f64::INFINITY, f64::INFINITY);
-    let (mut bare, mut spacesim) = (None, None);
+    let (mut bare, mut structures, mut spacesim) = (Best::new(), Best::new(), Best::new());
     for rep in 0..n {
-        // Interleaved, so both see the same machine load; a new seed each repetition.
-        let (m, wall) = timed(|| yardstick(rep as u64 + 1));
-        bare_best = bare_best.min(wall);
-        bare = Some(m);
-        let (m, wall) = timed(|| {
+        // Interleaved, so all see the same machine load; a new seed each repetition.
+        let seed = rep as u64 + 1;
+        bare.time(|| bare_loop::<BinaryHeap<Reverse<Event>>>(seed));
+        structures.time(|| bare_loop::<SpacesimQueue>(seed));
+        spacesim.time(|| {
             let out = sim::run(&s, &mut NullSink).expect("run");
             let c = &out.classes[0];
             Measured {
@@ -87,43 +130,32 @@ fn main() {
                 mean_ms: c.latency.mean().expect("requests finished").as_nanos() as f64 / 1e6,
             }
         });
-        sim_best = sim_best.min(wall);
-        spacesim = Some(m);
     }
-    let (bare, spacesim) = (bare.expect("ran"), spacesim.expect("ran"));
-    let bare_rate = bare.requests as f64 / bare_best;
-    let sim_rate = spacesim.requests as f64 / sim_best;
+    // The two bare loops pop the same events in the same order: the same results exactly.
+    let (y, q) = (bare.measured(), structures.measured());
+    assert_eq!((y.requests, y.events), (q.requests, q.events));
+    assert_eq!(y.mean_ms.to_bits(), q.mean_ms.to_bits());
     println!("reference model: 5 dynos x 8 slots, random routing, Poisson 32k/s, exponential 1 ms");
     println!("({DURATION_S} s simulated, best of {n}, interleaved)\n");
     print_table(
         "requests",
         "ratio to yardstick",
         &[
-            Row {
-                name: "yardstick (bare BinaryHeap loop)".into(),
-                requests: bare.requests,
-                wall_s: bare_best,
-                ratio: Some(1.0),
-            },
-            Row {
-                name: "spacesim sim::run (all features)".into(),
-                requests: spacesim.requests,
-                wall_s: sim_best,
-                ratio: Some(sim_rate / bare_rate),
-            },
+            bare.row("yardstick (bare BinaryHeap loop)", &bare),
+            structures.row("bare loop on spacesim's event queue", &bare),
+            spacesim.row("spacesim sim::run (all features)", &bare),
         ],
     );
     println!();
+    let events_m = |b: &Best| b.measured().events as f64 / b.wall_s / 1e6;
     println!(
         "events/s: yardstick {:.2} M, spacesim {:.2} M",
-        bare.events as f64 / bare_best / 1e6,
-        spacesim.events as f64 / sim_best / 1e6
+        events_m(&bare),
+        events_m(&spacesim)
     );
-    let diff = (spacesim.mean_ms / bare.mean_ms - 1.0) * 100.0;
-    println!(
-        "mean response time: yardstick {:.4} ms, spacesim {:.4} ms ({diff:+.2}%)",
-        bare.mean_ms, spacesim.mean_ms
-    );
+    let (y, m) = (bare.measured().mean_ms, spacesim.measured().mean_ms);
+    let diff = (m / y - 1.0) * 100.0;
+    println!("mean response time: yardstick {y:.4} ms, spacesim {m:.4} ms ({diff:+.2}%)");
 }
 
 /// An event of the bare loop; the heap pops the smallest (time, seq) first.
@@ -144,18 +176,20 @@ enum Kind {
     },
 }
 
-/// The reference model as a bare event loop: the yardstick.
-fn yardstick(seed: u64) -> Measured {
+/// The reference model as a bare event loop on the event queue `Q`: with a `BinaryHeap`, the
+/// yardstick.
+#[inline(never)] // a symbol of its own, for profilers
+fn bare_loop<Q: BareQueue>(seed: u64) -> Measured {
     let mut arrivals = ChaCha8Rng::seed_from_u64(seed);
     let mut service = ChaCha8Rng::seed_from_u64(seed ^ 0x5e41_1ce0);
     let mut routing = ChaCha8Rng::seed_from_u64(seed ^ 0x40a7_1e00);
     let gap_mean_ns = 1e9 / RATE_PER_S;
     let end_ns = DURATION_S * 1_000_000_000;
 
-    let mut heap = BinaryHeap::new();
+    let mut heap = Q::default();
     let mut seq = 0u64;
-    let mut push = |heap: &mut BinaryHeap<Reverse<Event>>, time_ns, kind| {
-        heap.push(Reverse(Event { time_ns, seq, kind }));
+    let mut push = |heap: &mut Q, time_ns, kind| {
+        heap.push(Event { time_ns, seq, kind });
         seq += 1;
     };
     let mut busy = [0u32; DYNOS];
@@ -165,7 +199,7 @@ fn yardstick(seed: u64) -> Measured {
 
     let first: f64 = Exp1.sample(&mut arrivals);
     push(&mut heap, (first * gap_mean_ns) as u64, Kind::Arrival);
-    while let Some(Reverse(e)) = heap.pop() {
+    while let Some(e) = heap.pop() {
         if e.time_ns >= end_ns {
             break;
         }
@@ -208,4 +242,63 @@ fn yardstick(seed: u64) -> Measured {
         events,
         mean_ms: sum_ns as f64 / hist.len() as f64 / 1e6,
     }
+}
+
+/// The event queue of a bare loop.
+trait BareQueue: Default {
+    fn push(&mut self, e: Event);
+    /// Removes the smallest (time, seq).
+    fn pop(&mut self) -> Option<Event>;
+}
+
+/// The yardstick's queue: the standard library's binary heap.
+impl BareQueue for BinaryHeap<Reverse<Event>> {
+    fn push(&mut self, e: Event) {
+        BinaryHeap::push(self, Reverse(e));
+    }
+    fn pop(&mut self) -> Option<Event> {
+        BinaryHeap::pop(self).map(|Reverse(e)| e)
+    }
+}
+
+/// spacesim's event structures in a bare loop: the next arrival held apart (one at a time, as
+/// the event queue's single lane holds it), departures in spacesim's 4-ary heap.
+#[derive(Default)]
+struct SpacesimQueue {
+    arrival: Option<Event>,
+    heap: QuadHeap<Kind>,
+}
+
+impl BareQueue for SpacesimQueue {
+    fn push(&mut self, e: Event) {
+        if e.kind == Kind::Arrival {
+            debug_assert!(self.arrival.is_none(), "one arrival at a time");
+            self.arrival = Some(e);
+        } else {
+            self.heap.push(key(&e), e.kind);
+        }
+    }
+    fn pop(&mut self) -> Option<Event> {
+        let departure = self.heap.peek_key();
+        match (self.arrival, departure) {
+            (Some(a), Some(k)) if key(&a) > k => self.pop_departure(),
+            (Some(_), _) => self.arrival.take(),
+            (None, _) => self.pop_departure(),
+        }
+    }
+}
+
+impl SpacesimQueue {
+    fn pop_departure(&mut self) -> Option<Event> {
+        self.heap.pop().map(|(k, kind)| Event {
+            time_ns: (k >> 64) as u64,
+            seq: k as u64,
+            kind,
+        })
+    }
+}
+
+/// The 128-bit key of `e`: time, then sequence.
+fn key(e: &Event) -> u128 {
+    (u128::from(e.time_ns) << 64) | u128::from(e.seq)
 }

@@ -33,6 +33,7 @@ simpy_mean=$(field mean_ms)
 row() { grep "^$1" <<<"$engine" | awk '{print $(NF-3), $(NF-2), $(NF-1)}'; }
 read -r sim_requests sim_wall sim_rate < <(row "spacesim sim::run")
 read -r bare_requests bare_wall bare_rate < <(row "yardstick")
+read -r struct_requests struct_wall struct_rate < <(row "bare loop on spacesim")
 sim_mean=$(grep '^mean response time' <<<"$engine" | sed 's/.*spacesim \([0-9.]*\) ms.*/\1/')
 
 printf '%-36s %12s %9s %14s %16s\n' benchmark requests "wall s" requests/s "ratio to SimPy"
@@ -43,6 +44,8 @@ printf '%-36s %12s %9.3f %14.0f %16s\n' "spacesim sim::run (all features)" \
     "$sim_requests" "$sim_wall" "$sim_rate" "$(ratio "$sim_rate" "$simpy_rate")"
 printf '%-36s %12s %9.3f %14.0f %16s\n' "yardstick (bare BinaryHeap loop)" \
     "$bare_requests" "$bare_wall" "$bare_rate" "$(ratio "$bare_rate" "$simpy_rate")"
+printf '%-36s %12s %9.3f %14.0f %16s\n' "bare loop on spacesim's event queue" \
+    "$struct_requests" "$struct_wall" "$struct_rate" "$(ratio "$struct_rate" "$simpy_rate")"
 printf '\nmean response time: SimPy %.4f ms, spacesim %s ms (same model)\n' "$simpy_mean" "$sim_mean"
 printf 'SimPy ran on %s: its speed, and so the ratio, depends on the Python version\n' "$(field python)"
 printf 'spacesim / SimPy: %s (target >= 100x)\n' "$(ratio "$sim_rate" "$simpy_rate")"
