@@ -100,53 +100,65 @@ impl Simulation<'_> {
             self.queue
                 .schedule_in_lane(lane, now + timeout, Event::ClientTimeout { handle });
         }
-        self.route(now, handle, true);
+        self.route(now, handle, c, true);
     }
 
-    /// Sends request `handle` to a dyno, holds it, or fails it.
-    fn route(&mut self, now: SimTime, handle: u64, first_time: bool) {
-        let c = self
-            .requests
-            .get(handle)
-            .expect("routed requests are held")
-            .class as usize;
+    /// Sends request `handle` of class `c` to a dyno, holds it, or fails it.
+    fn route(&mut self, now: SimTime, handle: u64, c: usize, first_time: bool) {
         let a = self.classes[c].app;
-        let cr = self.common_runtime();
+        if self.common_runtime() {
+            self.route_common(now, handle, a, first_time);
+        } else {
+            self.route_private(now, handle, a);
+        }
+    }
+
+    /// The Private Space router picks once among the routable dynos: no retry, and an answer
+    /// at once when there is none (H14) or the one picked refuses (H21).
+    fn route_private(&mut self, now: SimTime, handle: u64, a: usize) {
+        let dynos = &self.dynos;
+        let app = &mut self.apps[a];
+        let Some(d) = app.router.pick(&app.routable, |d| dynos[d as usize].open) else {
+            self.fail_held(now, handle, ErrorCode::H14);
+            return;
+        };
+        match self.dynos[d as usize].admit(handle) {
+            Admission::Refused => self.fail_held(now, handle, ErrorCode::H21),
+            admission => self.admitted(now, handle, a, d, admission),
+        }
+    }
+
+    /// The Common Runtime router caps requests in flight (H11), skips quarantined dynos, and
+    /// tries others when one refuses; with no routable dyno it holds the request while one may
+    /// come up.
+    fn route_common(&mut self, now: SimTime, handle: u64, a: usize, first_time: bool) {
         let platform = &self.scenario.platform;
         let app = &self.apps[a];
-        if cr && !app.routable.is_empty() {
+        if !app.routable.is_empty() {
             let cap = u64::from(platform.router_cap_per_dyno) * app.routable.len() as u64;
             if app.router_open >= cap {
                 self.fail_held(now, handle, ErrorCode::H11);
                 return;
             }
         }
-        // The Common Runtime router skips quarantined dynos and may try several; a Private Space
-        // router picks once among the routable dynos (no copy of the list).
-        let mut candidates: Vec<u32> = if cr {
-            app.routable
-                .iter()
-                .copied()
-                .filter(|&d| self.dynos[d as usize].quarantined_until <= now)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let attempts = if cr { platform.max_attempts.max(1) } else { 1 };
+        let mut candidates: Vec<u32> = app
+            .routable
+            .iter()
+            .copied()
+            .filter(|&d| self.dynos[d as usize].quarantined_until <= now)
+            .collect();
         let mut refused = false;
-        for _ in 0..attempts {
+        for _ in 0..platform.max_attempts.max(1) {
             let dynos = &self.dynos;
-            let app = &mut self.apps[a];
-            let among = if cr { &candidates } else { &app.routable };
-            let Some(d) = app.router.pick(among, |d| dynos[d as usize].open) else {
+            let Some(d) = self.apps[a]
+                .router
+                .pick(&candidates, |d| dynos[d as usize].open)
+            else {
                 break;
             };
             match self.dynos[d as usize].admit(handle) {
                 Admission::Refused => {
                     refused = true;
-                    if !cr {
-                        break;
-                    }
                     // The Common Runtime router skips a refusing dyno for a while and tries
                     // another (facts §1.2).
                     let until = now + self.scenario.platform.quarantine;
@@ -156,21 +168,14 @@ impl Simulation<'_> {
                     candidates.retain(|&x| x != d);
                 }
                 admission => {
-                    self.dynos[d as usize].open += 1;
-                    self.apps[a].router_open += 1;
-                    let r = self.requests.get_mut(handle).expect("held");
-                    r.dyno = d;
-                    r.stage = Stage::Queued;
-                    if admission == Admission::Serve && !self.start_service(now, d, handle) {
-                        self.free_slot(now, d, handle);
-                    }
+                    self.admitted(now, handle, a, d, admission);
                     return;
                 }
             }
         }
         if refused {
             self.fail_held(now, handle, ErrorCode::H21);
-        } else if cr && self.web_may_come_up(a) {
+        } else if self.web_may_come_up(a) {
             // Held until a dyno is routable, for up to 75 s (the expiry is set once).
             self.apps[a].held.push_back(handle);
             if first_time {
@@ -181,6 +186,18 @@ impl Simulation<'_> {
             }
         } else {
             self.fail_held(now, handle, ErrorCode::H14);
+        }
+    }
+
+    /// Dyno `d` of app `a` took request `handle` into a slot or its backlog.
+    fn admitted(&mut self, now: SimTime, handle: u64, a: usize, d: u32, admission: Admission) {
+        self.dynos[d as usize].open += 1;
+        self.apps[a].router_open += 1;
+        let r = self.requests.get_mut(handle).expect("held");
+        r.dyno = d;
+        r.stage = Stage::Queued;
+        if admission == Admission::Serve && !self.start_service(now, d, handle) {
+            self.free_slot(now, d, handle);
         }
     }
 
@@ -223,7 +240,8 @@ impl Simulation<'_> {
                 self.requests.remove(h);
                 continue;
             }
-            self.route(now, h, false);
+            let c = r.class as usize;
+            self.route(now, h, c, false);
         }
     }
 
