@@ -58,11 +58,12 @@ pub fn record_us(hist: &mut Histogram<u64>, us: u64) {
 #[derive(Clone, Debug)]
 pub struct LatencyStats {
     hist: Histogram<u64>,
-    /// Values below 2 µs (the histogram's lowest bucket, where they count as 1 µs) not yet in
-    /// `hist`: most requests wait no time in a backlog, and counting those here spares a
-    /// histogram record each (5% of the reference model's instructions). Every read sees them
-    /// ([`LatencyStats::settled`]).
-    floor: u64,
+    /// The values below [`LOW_END_US`] not yet in `hist`, one counter per microsecond (empty
+    /// until the first such value). The histogram has one counter per value there too, so an
+    /// increment here stands for a histogram record, at a tenth of its instructions: most
+    /// response times of a busy model and nearly all queue times are below 2 ms. Every read
+    /// adds them in ([`LatencyStats::settled`]).
+    low: Vec<u64>,
     count: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -95,8 +96,8 @@ impl LatencyStats {
     /// Empty statistics.
     pub fn new() -> Self {
         LatencyStats {
-            hist: growing_histogram(3),
-            floor: 0,
+            hist: growing_histogram(SIGFIG),
+            low: Vec::new(),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -110,21 +111,27 @@ impl LatencyStats {
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
         // Sub-microsecond durations count as 1 µs: the histogram's lowest discernible value.
-        if ns < FLOOR_END_NS {
-            self.floor += 1;
+        let us = (ns / 1_000).max(1);
+        if us < LOW_END_US {
+            if self.low.is_empty() {
+                self.low = vec![0; LOW_END_US as usize];
+            }
+            self.low[us as usize] += 1;
         } else {
-            record_us(&mut self.hist, ns / 1_000);
+            record_us(&mut self.hist, us);
         }
     }
 
-    /// The histogram with every value in it, the ones counted in `floor` included.
+    /// The histogram with every value in it, the ones counted in `low` included.
     fn settled(&self) -> Cow<'_, Histogram<u64>> {
-        if self.floor == 0 {
+        if self.low.is_empty() {
             return Cow::Borrowed(&self.hist);
         }
         let mut hist = self.hist.clone();
-        hist.record_n(1, self.floor)
-            .expect("1 µs is in every histogram");
+        for (us, &n) in self.low.iter().enumerate().filter(|&(_, &n)| n > 0) {
+            hist.record_n(us as u64, n)
+                .expect("the first bucket is in every histogram");
+        }
         Cow::Owned(hist)
     }
 
@@ -139,7 +146,13 @@ impl LatencyStats {
         self.hist
             .add(&other.hist)
             .expect("auto-resizing histograms always add");
-        self.floor += other.floor;
+        if self.low.is_empty() {
+            self.low.clone_from(&other.low);
+        } else {
+            for (mine, theirs) in self.low.iter_mut().zip(&other.low) {
+                *mine += theirs;
+            }
+        }
         self.count += other.count;
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
@@ -202,9 +215,13 @@ fn quantile_ms(hist: &Histogram<u64>, q: f64) -> f64 {
     hist.value_at_quantile(q) as f64 / 1_000.0
 }
 
-/// Durations below this many nanoseconds are recorded as 1 µs, the lowest bucket
-/// (`(ns / 1000).max(1)` is 1 for them).
-const FLOOR_END_NS: u64 = 2_000;
+/// Significant digits of [`LatencyStats`]' histograms.
+const SIGFIG: u8 = 3;
+
+/// The end of the histogram's first bucket: with a lowest value of 1 and three significant
+/// digits it has one counter for each value below 2,048 (the power of two above 2 × 10³), so
+/// [`LatencyStats`] counts those values itself, by value, and adds them on read.
+const LOW_END_US: u64 = 2_048;
 
 /// Rounds milliseconds to three decimals (whole microseconds) so reports stay readable.
 pub fn round_us(ms: f64) -> f64 {
@@ -321,14 +338,15 @@ mod tests {
     }
 
     #[test]
-    fn values_below_two_microseconds_are_counted_aside_and_read_as_recorded() {
+    fn values_below_the_first_buckets_end_are_counted_aside_and_read_as_recorded() {
         let rows = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
             h.iter_recorded()
                 .map(|v| (v.value_iterated_to(), v.count_at_value()))
                 .collect()
         };
         let ns = [
-            0, 1, 999, 1_000, 1_999, 2_000, 2_001, 0, 0, 5_000_000, 7, 1_500,
+            0, 1, 999, 1_000, 1_999, 2_000, 2_001, 0, 0, 5_000_000, 7, 1_500, 2_047_999, 2_048_000,
+            2_047_000, 1_300_000, 2_048_999,
         ];
         let (mut stats, mut other) = (LatencyStats::new(), LatencyStats::new());
         let mut plain = growing_histogram(3);
@@ -337,7 +355,7 @@ mod tests {
             record_us(&mut plain, (v / 1_000).max(1));
         }
         assert!(
-            stats.floor > 0 && other.floor > 0,
+            stats.low.iter().sum::<u64>() > 0 && other.low.iter().sum::<u64>() > 0,
             "some values were counted aside"
         );
         stats.merge(&other);
@@ -349,6 +367,27 @@ mod tests {
             assert_eq!(stats.quantile_ms(q), Some(expected), "q {q}");
         }
         assert_eq!(stats.summary().p50, stats.quantile_ms(0.5));
+    }
+
+    #[test]
+    fn values_below_low_end_have_a_counter_each_in_the_histogram() {
+        let h = growing_histogram(SIGFIG);
+        assert_eq!(h.equivalent_range(1), 1);
+        assert_eq!(h.equivalent_range(LOW_END_US - 1), 1);
+        assert_eq!(h.equivalent_range(LOW_END_US), 2);
+    }
+
+    #[test]
+    fn merging_stats_with_and_without_low_values() {
+        let (mut a, mut b) = (LatencyStats::new(), LatencyStats::new());
+        a.record(SimDuration::from_millis(5));
+        b.record(SimDuration(40_000));
+        a.merge(&b); // `a` counts no low value yet
+        b.merge(&a);
+        assert_eq!(a.histogram().len(), 2);
+        assert_eq!(b.histogram().len(), 3);
+        assert_eq!(b.histogram().count_at(40), 2);
+        assert_eq!(b.low[40], 2);
     }
 
     #[test]
