@@ -601,9 +601,26 @@ impl<'s> Simulation<'s> {
                     self.schedule_next_arrival(class as usize, now)?;
                     self.arrive(now, class as usize, 0);
                 }
+                Ok(())
+            }
+            Event::Complete { dyno, handle } => {
+                self.on_complete(now, dyno, handle);
+                Ok(())
+            }
+            other => self.dispatch_rare(now, other),
+        }
+    }
+
+    /// The events that come once per request at most in some scenarios and never in most:
+    /// apart from [`Simulation::dispatch`]'s arrivals and completions, which come once per
+    /// request in every scenario, so that their path saves and restores only what they use.
+    #[inline(never)]
+    fn dispatch_rare(&mut self, now: SimTime, event: Event) -> Result<(), RunError> {
+        match event {
+            Event::Arrival { .. } | Event::Complete { .. } => {
+                unreachable!("dispatched by Simulation::dispatch")
             }
             Event::Retry { class, attempt } => self.arrive(now, class as usize, attempt),
-            Event::Complete { dyno, handle } => self.on_complete(now, dyno, handle),
             Event::Timeout { handle } => self.on_router_timeout(now, handle),
             Event::ClientTimeout { handle } => self.on_client_timeout(now, handle),
             Event::HoldExpired { handle } => self.on_hold_expired(now, handle),
