@@ -594,6 +594,8 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Handles one event. Arrivals and completions, which every request has, are handled here;
+    /// every other kind goes to [`Simulation::dispatch_rare`].
     fn dispatch(&mut self, now: SimTime, event: Event) -> Result<(), RunError> {
         match event {
             Event::Arrival { class, epoch } => {
@@ -611,9 +613,9 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// The events that come once per request at most in some scenarios and never in most:
-    /// apart from [`Simulation::dispatch`]'s arrivals and completions, which come once per
-    /// request in every scenario, so that their path saves and restores only what they use.
+    /// Every event but arrivals and completions. Out of line, so that those two, the events of
+    /// every request, do not pay for saving and restoring the registers the largest of these
+    /// arms needs (4% of the reference model's instructions).
     #[inline(never)]
     fn dispatch_rare(&mut self, now: SimTime, event: Event) -> Result<(), RunError> {
         match event {
