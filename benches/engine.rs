@@ -28,6 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use spacesim::engine::heap::QuadHeap;
+use spacesim::engine::queue::time_of;
 use spacesim::metrics::NullSink;
 use spacesim::model::sim;
 use spacesim::scenario;
@@ -291,14 +292,14 @@ impl BareQueue for SpacesimQueue {
 impl SpacesimQueue {
     fn pop_departure(&mut self) -> Option<Event> {
         self.heap.pop().map(|(k, kind)| Event {
-            time_ns: (k >> 64) as u64,
+            time_ns: time_of(k).0,
             seq: k as u64,
             kind,
         })
     }
 }
 
-/// The 128-bit key of `e`: time, then sequence.
+/// The 128-bit key of `e`, as spacesim's event queue makes it: time, then sequence.
 fn key(e: &Event) -> u128 {
     (u128::from(e.time_ns) << 64) | u128::from(e.seq)
 }
